@@ -1,0 +1,28 @@
+# common/: logging, clocks, event loop, config loader, CLI, Mesos protos.
+
+COMMON_SRCS := \
+	common/cfg.c \
+	common/cli.c \
+	common/ev.c \
+	common/log.c \
+	common/monotime.c \
+	common/util.c
+
+# Mesos v1 protobuf excerpt (wire-compatible with upstream), shared by
+# torc-schedd and torc-sim.  protoc-c writes the C code into $(BUILD)/gen.
+PROTO_SRCS := $(wildcard common/mesos/*.proto)
+PROTO_GEN_C := $(PROTO_SRCS:common/%.proto=$(BUILD)/gen/%.pb-c.c)
+PROTO_GEN_H := $(PROTO_SRCS:common/%.proto=$(BUILD)/gen/%.pb-c.h)
+GEN_HDRS += $(PROTO_GEN_H)
+
+$(BUILD)/gen/%.pb-c.c $(BUILD)/gen/%.pb-c.h: common/%.proto
+	@mkdir -p $(BUILD)/gen
+	$(PROTOC_C) --proto_path=common --c_out=$(BUILD)/gen $<
+
+COMMON_OBJS := $(COMMON_SRCS:%.c=$(BUILD)/%.o) \
+	$(PROTO_GEN_C:%.c=%.o)
+LIBCOMMON := $(BUILD)/libtorc_common.a
+
+$(LIBCOMMON): $(COMMON_OBJS)
+	@rm -f $@
+	ar rcs $@ $^

@@ -1,0 +1,11 @@
+# ipc-schema/: the one codec of every inter-daemon message.
+
+IPC_SRCS := \
+	ipc-schema/torc_ipc.c
+
+IPC_OBJS := $(IPC_SRCS:%.c=$(BUILD)/%.o)
+LIBIPC := $(BUILD)/libtorc_ipc.a
+
+$(LIBIPC): $(IPC_OBJS)
+	@rm -f $@
+	ar rcs $@ $^

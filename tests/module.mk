@@ -1,0 +1,41 @@
+# tests/: unit tests (cmocka), fuzz targets, the simulator, test helpers.
+# New test files are picked up by name: tests/unit/test_*.c and
+# tests/fuzz/fuzz_*.c need no Makefile change.
+
+ALL_TORC_LIBS = $(LIBSCHEDD) $(LIBROUTED) $(LIBAPID) $(LIBIPC) $(LIBCOMMON)
+
+TESTLIB_SRCS := $(wildcard tests/lib/*.c)
+TESTLIB_OBJS := $(TESTLIB_SRCS:%.c=$(BUILD)/%.o)
+LIBTESTUTIL := $(BUILD)/libtorc_testutil.a
+
+$(LIBTESTUTIL): $(TESTLIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^ $(if $(TESTLIB_OBJS),,--)
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%)
+
+$(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(LIBTESTUTIL) $(ALL_TORC_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS_EXT) -lcmocka
+
+# Fuzz targets define LLVMFuzzerTestOneInput.  With FUZZ=1 (clang) they
+# link against libFuzzer; otherwise against a small driver that replays
+# their corpus, so every `make test` runs the decoders over it.
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/tests/fuzz/%)
+
+ifeq ($(FUZZ),1)
+$(BUILD)/tests/fuzz/%: $(BUILD)/tests/fuzz/%.o $(ALL_TORC_LIBS)
+	$(CC) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS_EXT)
+else
+$(BUILD)/tests/fuzz/%: $(BUILD)/tests/fuzz/%.o \
+		$(BUILD)/tests/fuzz/standalone.o $(ALL_TORC_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS_EXT)
+endif
+
+.PHONY: fuzz-bins
+fuzz-bins: $(FUZZ_BINS)
+
+TEST_BINS += $(UNIT_BINS) $(FUZZ_BINS)
+
+-include tests/sim/module.mk

@@ -1,0 +1,83 @@
+/*
+ * sim.h - torc-sim, the simulated rack: a Mesos master with agents
+ * (sim_mesos.c), a Consul agent (sim_consul.c) with its DNS responder
+ * (sim_dns.c), a SnapRoute FlexSwitch agent (sim_switch.c), and the JSON
+ * control API for tests (sim_control.c, sim_main.c).
+ *
+ * Each part runs its own libmicrohttpd daemon (internal threads) and keeps
+ * its state behind its own mutex; parts talk to each other only through
+ * the functions below.
+ */
+#ifndef TORC_SIM_H
+#define TORC_SIM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "cfg.h"
+
+struct sim_opts {
+	const struct torc_config *cfg;	/* the rack's torc config */
+	const char *agents_file;	/* --agents, NULL = one per node */
+	int	 agents_count;		/* --agents-count, 0 = from config */
+	const char *master_ip;		/* --master-ip, default 127.0.0.1 */
+	const char *bind_ip;		/* address all servers listen on */
+	int	 mesos_port;		/* 5050 */
+	int	 consul_port;		/* 8500 */
+	int	 dns_port;		/* 8600 (UDP) */
+	int	 switch_port;		/* 8080 */
+	int	 control_port;		/* 5051 */
+	uint64_t seed;
+	double	 heartbeat_interval;	/* seconds, 15 */
+	int	 task_start_delay_ms;	/* STARTING -> RUNNING */
+	const char *domain;		/* Consul DNS domain, cfg consul.domain */
+};
+
+/*
+ * Fault modes of an outward system (Consul, the switch): answer 500,
+ * accept and never answer, or refuse connections (listener closed).
+ */
+enum sim_fault {
+	SIM_FAULT_NONE = 0,
+	SIM_FAULT_500,
+	SIM_FAULT_HANG,
+	SIM_FAULT_REFUSE,
+	SIM_FAULT_GARBAGE,	/* 200 with a body that is not valid JSON */
+};
+
+int	 sim_fault_parse(const char *s);	/* "none","500",...; -1 */
+const char *sim_fault_name(enum sim_fault f);
+
+/*
+ * Every part: start (0 / -1 with err), stop, and a control handler.
+ * A control handler gets the path below its prefix (e.g. "fault" for
+ * POST /consul/fault), the method, the JSON body (may be NULL) and
+ * returns a JSON reply (new reference) with *status set to an HTTP code.
+ */
+int	 sim_mesos_start(const struct sim_opts *o, char *err, size_t errlen);
+void	 sim_mesos_stop(void);
+json_t	*sim_mesos_control(const char *path, const char *method,
+	    json_t *body, int *status);
+
+int	 sim_consul_start(const struct sim_opts *o, char *err, size_t errlen);
+void	 sim_consul_stop(void);
+json_t	*sim_consul_control(const char *path, const char *method,
+	    json_t *body, int *status);
+/* Current name -> address table, for the DNS responder. NULL if none. */
+char	*sim_consul_lookup(const char *service_name);
+
+int	 sim_dns_start(const struct sim_opts *o, char *err, size_t errlen);
+void	 sim_dns_stop(void);
+
+int	 sim_switch_start(const struct sim_opts *o, char *err, size_t errlen);
+void	 sim_switch_stop(void);
+json_t	*sim_switch_control(const char *path, const char *method,
+	    json_t *body, int *status);
+
+int	 sim_control_start(const struct sim_opts *o, char *err, size_t errlen);
+void	 sim_control_stop(void);
+
+#endif

@@ -1,0 +1,16 @@
+# torc-apid/: the daemon as a library (libapid.a) plus a thin main.c.
+
+APID_SRCS := \
+	torc-apid/apid.c
+
+APID_OBJS := $(APID_SRCS:%.c=$(BUILD)/%.o)
+LIBAPID := $(BUILD)/libapid.a
+
+$(LIBAPID): $(APID_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/torc-apid: $(BUILD)/torc-apid/main.o $(LIBAPID) $(LIBIPC) $(LIBCOMMON)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS_EXT)
+
+BINS += $(BUILD)/torc-apid

@@ -1,0 +1,16 @@
+# torc-routed/: the daemon as a library (librouted.a) plus a thin main.c.
+
+ROUTED_SRCS := \
+	torc-routed/routed.c
+
+ROUTED_OBJS := $(ROUTED_SRCS:%.c=$(BUILD)/%.o)
+LIBROUTED := $(BUILD)/librouted.a
+
+$(LIBROUTED): $(ROUTED_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/torc-routed: $(BUILD)/torc-routed/main.o $(LIBROUTED) $(LIBIPC) $(LIBCOMMON)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS_EXT)
+
+BINS += $(BUILD)/torc-routed

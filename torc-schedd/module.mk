@@ -1,0 +1,16 @@
+# torc-schedd/: the daemon as a library (libschedd.a) plus a thin main.c.
+
+SCHEDD_SRCS := \
+	torc-schedd/schedd.c
+
+SCHEDD_OBJS := $(SCHEDD_SRCS:%.c=$(BUILD)/%.o)
+LIBSCHEDD := $(BUILD)/libschedd.a
+
+$(LIBSCHEDD): $(SCHEDD_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/torc-schedd: $(BUILD)/torc-schedd/main.o $(LIBSCHEDD) $(LIBIPC) $(LIBCOMMON)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS_EXT)
+
+BINS += $(BUILD)/torc-schedd
