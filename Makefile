@@ -23,6 +23,14 @@ FUZZ_SECONDS ?= 20
 
 CC	?= cc
 PROTOC_C ?= protoc-c
+V	?= 0
+ifeq ($(V),0)
+Q	:= @
+say	= @printf '  %-6s %s\n' $(1) $(2);
+else
+Q	:=
+say	=
+endif
 
 WARN	:= -Wall -Wextra -Werror -Wshadow -Wpointer-arith \
 	   -Wstrict-prototypes -Wmissing-prototypes -Wmissing-declarations \
@@ -69,11 +77,11 @@ all: $(BINS)
 
 $(BUILD)/%.o: %.c | $(GEN_HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+	$(call say,CC,$<)$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
 $(BUILD)/gen/%.o: $(BUILD)/gen/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CPPFLAGS) $(GEN_CFLAGS) -MMD -MP -c -o $@ $<
+	$(call say,CC,$<)$(CC) $(ALL_CPPFLAGS) $(GEN_CFLAGS) -MMD -MP -c -o $@ $<
 
 deps:
 	@scripts/deps.sh

@@ -1,11 +1,14 @@
 # common/: logging, clocks, event loop, config loader, CLI, Mesos protos.
 
 COMMON_SRCS := \
+	common/bus.c \
 	common/cfg.c \
 	common/cli.c \
+	common/daemon.c \
 	common/ev.c \
 	common/log.c \
 	common/monotime.c \
+	common/recordio.c \
 	common/util.c
 
 # Mesos v1 protobuf excerpt (wire-compatible with upstream), shared by
@@ -17,7 +20,7 @@ GEN_HDRS += $(PROTO_GEN_H)
 
 $(BUILD)/gen/%.pb-c.c $(BUILD)/gen/%.pb-c.h: common/%.proto
 	@mkdir -p $(BUILD)/gen
-	$(PROTOC_C) --proto_path=common --c_out=$(BUILD)/gen $<
+	$(call say,PROTOC,$<)$(PROTOC_C) --proto_path=common --c_out=$(BUILD)/gen $<
 
 COMMON_OBJS := $(COMMON_SRCS:%.c=$(BUILD)/%.o) \
 	$(PROTO_GEN_C:%.c=%.o)
@@ -25,4 +28,4 @@ LIBCOMMON := $(BUILD)/libtorc_common.a
 
 $(LIBCOMMON): $(COMMON_OBJS)
 	@rm -f $@
-	ar rcs $@ $^
+	$(call say,AR,$@)ar rcs $@ $^

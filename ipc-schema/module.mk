@@ -8,4 +8,4 @@ LIBIPC := $(BUILD)/libtorc_ipc.a
 
 $(LIBIPC): $(IPC_OBJS)
 	@rm -f $@
-	ar rcs $@ $^
+	$(call say,AR,$@)ar rcs $@ $^

@@ -10,13 +10,13 @@ LIBTESTUTIL := $(BUILD)/libtorc_testutil.a
 
 $(LIBTESTUTIL): $(TESTLIB_OBJS)
 	@rm -f $@
-	ar rcs $@ $^ $(if $(TESTLIB_OBJS),,--)
+	$(call say,AR,$@)ar rcs $@ $^ $(if $(TESTLIB_OBJS),,--)
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%)
 
 $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(LIBTESTUTIL) $(ALL_TORC_LIBS)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS_EXT) -lcmocka
+	$(call say,LD,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS_EXT) -lcmocka
 
 # Fuzz targets define LLVMFuzzerTestOneInput.  With FUZZ=1 (clang) they
 # link against libFuzzer; otherwise against a small driver that replays
@@ -30,7 +30,7 @@ $(BUILD)/tests/fuzz/%: $(BUILD)/tests/fuzz/%.o $(ALL_TORC_LIBS)
 else
 $(BUILD)/tests/fuzz/%: $(BUILD)/tests/fuzz/%.o \
 		$(BUILD)/tests/fuzz/standalone.o $(ALL_TORC_LIBS)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS_EXT)
+	$(call say,LD,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS_EXT)
 endif
 
 .PHONY: fuzz-bins

@@ -8,9 +8,9 @@ LIBAPID := $(BUILD)/libapid.a
 
 $(LIBAPID): $(APID_OBJS)
 	@rm -f $@
-	ar rcs $@ $^
+	$(call say,AR,$@)ar rcs $@ $^
 
 $(BUILD)/torc-apid: $(BUILD)/torc-apid/main.o $(LIBAPID) $(LIBIPC) $(LIBCOMMON)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS_EXT)
+	$(call say,LD,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS_EXT)
 
 BINS += $(BUILD)/torc-apid

@@ -8,9 +8,9 @@ LIBSCHEDD := $(BUILD)/libschedd.a
 
 $(LIBSCHEDD): $(SCHEDD_OBJS)
 	@rm -f $@
-	ar rcs $@ $^
+	$(call say,AR,$@)ar rcs $@ $^
 
 $(BUILD)/torc-schedd: $(BUILD)/torc-schedd/main.o $(LIBSCHEDD) $(LIBIPC) $(LIBCOMMON)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS_EXT)
+	$(call say,LD,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS_EXT)
 
 BINS += $(BUILD)/torc-schedd

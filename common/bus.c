@@ -1,0 +1,148 @@
+/*
+ * bus.c - nng sockets for ipc-schema messages (see bus.h).
+ */
+#include "bus.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <nng/protocol/pubsub0/pub.h>
+#include <nng/protocol/pubsub0/sub.h>
+#include <nng/protocol/reqrep0/rep.h>
+#include <nng/protocol/reqrep0/req.h>
+
+#include "util.h"
+
+int
+bus_open(struct bus_sock *b, enum bus_kind kind, const char *url,
+    const char *const *topics, char *err, size_t errlen)
+{
+	int rv, fd = -1;
+
+	memset(b, 0, sizeof(*b));
+	b->recv_fd = -1;
+	b->kind = kind;
+	tstrlcpy(b->url, url, sizeof(b->url));
+	switch (kind) {
+	case BUS_REP:
+		rv = nng_rep0_open(&b->sock);
+		break;
+	case BUS_PUB:
+		rv = nng_pub0_open(&b->sock);
+		break;
+	case BUS_REQ:
+		rv = nng_req0_open(&b->sock);
+		break;
+	case BUS_SUB:
+		rv = nng_sub0_open(&b->sock);
+		break;
+	default:
+		snprintf(err, errlen, "bad socket kind");
+		return -1;
+	}
+	if (rv != 0) {
+		snprintf(err, errlen, "nng open: %s", nng_strerror(rv));
+		return -1;
+	}
+	nng_socket_set_size(b->sock, NNG_OPT_RECVMAXSZ, TMSG_MAX_SIZE);
+	if (kind == BUS_SUB) {
+		if (topics == NULL)
+			rv = nng_socket_set(b->sock, NNG_OPT_SUB_SUBSCRIBE,
+			    "", 0);
+		for (size_t i = 0; topics != NULL && topics[i] != NULL; i++) {
+			rv = nng_socket_set(b->sock, NNG_OPT_SUB_SUBSCRIBE,
+			    topics[i], strlen(topics[i]));
+			if (rv != 0)
+				break;
+		}
+		if (rv != 0) {
+			snprintf(err, errlen, "subscribe: %s",
+			    nng_strerror(rv));
+			goto fail;
+		}
+		/* Deep enough that a burst of events is not dropped. */
+		nng_socket_set_int(b->sock, NNG_OPT_RECVBUF, 8192);
+	}
+	if (kind == BUS_PUB)
+		nng_socket_set_int(b->sock, NNG_OPT_SENDBUF, 8192);
+	if (kind == BUS_REP || kind == BUS_PUB)
+		rv = nng_listen(b->sock, url, NULL, 0);
+	else
+		rv = nng_dial(b->sock, url, NULL, NNG_FLAG_NONBLOCK);
+	if (rv != 0) {
+		snprintf(err, errlen, "%s %s: %s",
+		    (kind == BUS_REP || kind == BUS_PUB) ? "listen" : "dial",
+		    url, nng_strerror(rv));
+		goto fail;
+	}
+	if (kind != BUS_PUB) {
+		rv = nng_socket_get_int(b->sock, NNG_OPT_RECVFD, &fd);
+		if (rv != 0) {
+			snprintf(err, errlen, "recvfd: %s", nng_strerror(rv));
+			goto fail;
+		}
+		b->recv_fd = fd;
+	}
+	b->open = true;
+	return 0;
+fail:
+	nng_close(b->sock);
+	return -1;
+}
+
+void
+bus_close(struct bus_sock *b)
+{
+	if (!b->open)
+		return;
+	nng_close(b->sock);
+	b->open = false;
+	b->recv_fd = -1;
+}
+
+int
+bus_watch(struct bus_sock *b, struct ev_loop *loop, ev_io_cb *cb, void *arg)
+{
+	if (b->recv_fd < 0)
+		return -1;
+	return ev_io_set(loop, b->recv_fd, EV_READ, cb, arg);
+}
+
+int
+bus_send(struct bus_sock *b, const struct tmsg *m, char *err, size_t errlen)
+{
+	void *buf;
+	size_t len;
+	int rv;
+
+	if (tmsg_encode(m, &buf, &len, err, errlen) != 0)
+		return -1;
+	rv = nng_send(b->sock, buf, len, NNG_FLAG_NONBLOCK);
+	free(buf);
+	if (rv != 0) {
+		snprintf(err, errlen, "send %s: %s", tmsg_type_name(m->type),
+		    nng_strerror(rv));
+		return -1;
+	}
+	return 0;
+}
+
+int
+bus_recv(struct bus_sock *b, struct tmsg *m, char *err, size_t errlen)
+{
+	void *buf;
+	size_t len;
+	int rv;
+
+	rv = nng_recv(b->sock, &buf, &len, NNG_FLAG_NONBLOCK | NNG_FLAG_ALLOC);
+	if (rv == NNG_EAGAIN)
+		return 0;
+	if (rv != 0) {
+		snprintf(err, errlen, "recv: %s", nng_strerror(rv));
+		return -1;
+	}
+	rv = tmsg_decode(buf, len, m, err, errlen);
+	nng_free(buf, len);
+	return rv == 0 ? 1 : -1;
+}

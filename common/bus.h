@@ -1,0 +1,61 @@
+/*
+ * bus.h - the daemons' message bus: nng sockets carrying ipc-schema
+ * messages, joined to an ev loop through NNG_OPT_RECVFD.
+ *
+ * Sockets are used without nng contexts, so a REQ socket has one request
+ * in flight; callers queue their own requests.  Every receive is
+ * non-blocking and returns decoded messages; nothing here logs.
+ */
+#ifndef TORC_BUS_H
+#define TORC_BUS_H
+
+#include <nng/nng.h>
+
+#include "ev.h"
+#include "torc_ipc.h"
+
+enum bus_kind {
+	BUS_REP,	/* listen: answer requests */
+	BUS_PUB,	/* listen: publish events */
+	BUS_REQ,	/* dial: send requests */
+	BUS_SUB,	/* dial: receive events */
+};
+
+struct bus_sock {
+	nng_socket	 sock;
+	enum bus_kind	 kind;
+	int		 recv_fd;	/* -1 for PUB */
+	char		 url[300];
+	bool		 open;
+};
+
+/*
+ * Open a socket of the given kind on url ("ipc:///run/torc/schedd.ipc").
+ * REP and PUB listen; REQ and SUB dial in the background (the peer may
+ * start later).  SUB subscribes to every topic in the NULL-terminated
+ * topics list (NULL list: everything).  Messages larger than
+ * TMSG_MAX_SIZE are dropped by nng.  Returns 0 or -1 with err.
+ */
+int	bus_open(struct bus_sock *b, enum bus_kind kind, const char *url,
+	    const char *const *topics, char *err, size_t errlen);
+void	bus_close(struct bus_sock *b);
+
+/* Register cb for "a message can be received" on loop (not for PUB). */
+int	bus_watch(struct bus_sock *b, struct ev_loop *loop, ev_io_cb *cb,
+	    void *arg);
+
+/*
+ * Encode and send m without blocking.  Returns 0, or -1 with err (for
+ * PUB a full queue never fails: nng drops the oldest message).
+ */
+int	bus_send(struct bus_sock *b, const struct tmsg *m, char *err,
+	    size_t errlen);
+
+/*
+ * Receive and decode one message without blocking.  Returns 1 with *m
+ * filled (free with tmsg_free), 0 when nothing is waiting, -1 when a
+ * message arrived but did not decode (err says why; it is consumed).
+ */
+int	bus_recv(struct bus_sock *b, struct tmsg *m, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,33 @@
+/*
+ * schedd.h - torc-schedd: owns the Mesos connection and all service and
+ * node state; answers requests on schedd.ipc and publishes every change
+ * on events.ipc.
+ */
+#ifndef TORC_SCHEDD_H
+#define TORC_SCHEDD_H
+
+#include <stdint.h>
+
+#include "bus.h"
+#include "cfg.h"
+#include "cli.h"
+#include "ev.h"
+
+struct schedd {
+	struct torc_config	*cfg;
+	const struct cli_opts	*opts;
+	struct ev_loop		*loop;
+	struct bus_sock		 rep;		/* schedd.ipc */
+	struct bus_sock		 pub;		/* events.ipc */
+	uint64_t		 seq;		/* last published */
+	uint64_t		 instance;	/* random per process */
+	struct ev_timer		 status_timer;
+};
+
+/* schedd.c */
+int	schedd_init(struct schedd *sd, struct torc_config *cfg,
+	    const struct cli_opts *opts);
+int	schedd_run(struct schedd *sd);
+void	schedd_shutdown(struct schedd *sd);
+
+#endif
