@@ -292,8 +292,9 @@ const char *tmsg_svc_state_name(enum tmsg_svc_state s);	/* "running" */
 const char *tmsg_svc_kind_name(enum tmsg_svc_kind k);	/* "system" */
 const char *tmsg_sla_name(enum tmsg_sla s);		/* "singleton_each_node" */
 const char *tmsg_query_name(enum tmsg_query_what w);	/* "running" */
-/* Reverse lookups: -1 when unknown. */
+/* Reverse lookups: -1 when unknown (or s is NULL). */
 int	tmsg_svc_state_parse(const char *s);
+int	tmsg_svc_kind_parse(const char *s);
 int	tmsg_sla_parse(const char *s);
 int	tmsg_query_parse(const char *s);
 
