@@ -98,11 +98,11 @@ test-bins: $(TEST_BINS)
 test-one: all $(TEST_BINS)
 	@tests/run.sh $(BUILD)
 
-check-config: $(BUILD)/torc-schedd
-	$(BUILD)/torc-schedd --check-config --master 10.0.0.1 \
+check-config: $(BUILD)/bin/torc-schedd
+	$(BUILD)/bin/torc-schedd --check-config --master 10.0.0.1 \
 		--config scripts/config/torc.yml
 
-update-golden: $(BUILD)/torc-schedd
+update-golden: $(BUILD)/bin/torc-schedd
 	@tests/config/run.sh $(BUILD) --update
 
 demo: deps all
@@ -119,8 +119,8 @@ fuzz: deps
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/torc/config
-	install -m 0755 $(BUILD)/torc-schedd $(BUILD)/torc-routed \
-		$(BUILD)/torc-apid $(DESTDIR)$(PREFIX)/bin/
+	install -m 0755 $(BUILD)/bin/torc-schedd $(BUILD)/bin/torc-routed \
+		$(BUILD)/bin/torc-apid $(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 scripts/config/*.yml $(DESTDIR)$(PREFIX)/share/torc/config/
 	@for f in scripts/supervisord.conf scripts/torc.conf; do \
 		if [ -f $$f ]; then \

@@ -36,8 +36,7 @@ static const struct {
 	const char *help;
 } cli_flags[] = {
 	{ "master", 1, OPT_MASTER, 0, "ADDR",
-	    "Mesos master: IP (port 5050), host:port or http://host:port;\n"
-	    "\t\t\tits host part is $MASTER_IP in the config (required)" },
+	    "Mesos master: IP, host:port or http://host:port (required)" },
 	{ "config", 1, OPT_CONFIG, 0, "FILE",
 	    "configuration file (required)" },
 	{ "myip", 1, OPT_MYIP, CLI_F_MYIP, "IP",

@@ -10,7 +10,8 @@ $(LIBAPID): $(APID_OBJS)
 	@rm -f $@
 	$(call say,AR,$@)ar rcs $@ $^
 
-$(BUILD)/torc-apid: $(BUILD)/torc-apid/main.o $(LIBAPID) $(LIBIPC) $(LIBCOMMON)
+$(BUILD)/bin/torc-apid: $(BUILD)/torc-apid/main.o $(LIBAPID) $(LIBIPC) $(LIBCOMMON)
+	@mkdir -p $(dir $@)
 	$(call say,LD,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS_EXT)
 
-BINS += $(BUILD)/torc-apid
+BINS += $(BUILD)/bin/torc-apid

@@ -10,7 +10,8 @@ $(LIBROUTED): $(ROUTED_OBJS)
 	@rm -f $@
 	$(call say,AR,$@)ar rcs $@ $^
 
-$(BUILD)/torc-routed: $(BUILD)/torc-routed/main.o $(LIBROUTED) $(LIBIPC) $(LIBCOMMON)
+$(BUILD)/bin/torc-routed: $(BUILD)/torc-routed/main.o $(LIBROUTED) $(LIBIPC) $(LIBCOMMON)
+	@mkdir -p $(dir $@)
 	$(call say,LD,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS_EXT)
 
-BINS += $(BUILD)/torc-routed
+BINS += $(BUILD)/bin/torc-routed

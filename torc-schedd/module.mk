@@ -10,7 +10,8 @@ $(LIBSCHEDD): $(SCHEDD_OBJS)
 	@rm -f $@
 	$(call say,AR,$@)ar rcs $@ $^
 
-$(BUILD)/torc-schedd: $(BUILD)/torc-schedd/main.o $(LIBSCHEDD) $(LIBIPC) $(LIBCOMMON)
+$(BUILD)/bin/torc-schedd: $(BUILD)/torc-schedd/main.o $(LIBSCHEDD) $(LIBIPC) $(LIBCOMMON)
+	@mkdir -p $(dir $@)
 	$(call say,LD,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS_EXT)
 
-BINS += $(BUILD)/torc-schedd
+BINS += $(BUILD)/bin/torc-schedd
