@@ -2,7 +2,9 @@
 # New test files are picked up by name: tests/unit/test_*.c and
 # tests/fuzz/fuzz_*.c need no Makefile change.
 
-ALL_TORC_LIBS = $(LIBSCHEDD) $(LIBROUTED) $(LIBAPID) $(LIBIPC) $(LIBCOMMON)
+# libtorc_sim.a (LIBSIM, tests/sim/module.mk) is named by its path: that
+# fragment is included below, after these rules' prerequisites expand.
+ALL_TORC_LIBS = $(BUILD)/libtorc_sim.a $(LIBSCHEDD) $(LIBROUTED) $(LIBAPID) $(LIBIPC) $(LIBCOMMON)
 
 TESTLIB_SRCS := $(wildcard tests/lib/*.c)
 TESTLIB_OBJS := $(TESTLIB_SRCS:%.c=$(BUILD)/%.o)
