@@ -9,3 +9,10 @@ LIBIPC := $(BUILD)/libtorc_ipc.a
 $(LIBIPC): $(IPC_OBJS)
 	@rm -f $@
 	$(call say,AR,$@)ar rcs $@ $^
+
+# torcctl: encode requests and decode messages for nngcat users.
+$(BUILD)/bin/torcctl: $(BUILD)/ipc-schema/torcctl.o $(LIBIPC) $(LIBCOMMON)
+	@mkdir -p $(dir $@)
+	$(call say,LD,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS_EXT)
+
+BINS += $(BUILD)/bin/torcctl
