@@ -80,7 +80,6 @@ struct cfg_ld {
 	struct cfg_ref		*refs;
 	size_t			 n_refs;
 	size_t			 cap_refs;
-	bool			 nodes_ok;	/* node list read without error */
 };
 
 struct cfg_keydef;
@@ -191,7 +190,8 @@ cfg_errors_add(struct cfg_errors *errs, char *msg)
 static void
 cfg_err_flush(struct cfg_ld *ld, struct cfg_errors *errs)
 {
-	qsort(ld->errs, ld->n_errs, sizeof(*ld->errs), cfg_err_cmp);
+	if (ld->n_errs > 1)
+		qsort(ld->errs, ld->n_errs, sizeof(*ld->errs), cfg_err_cmp);
 	for (size_t i = 0; i < ld->n_errs; i++)
 		cfg_errors_add(errs, ld->errs[i].msg);
 	if (ld->too_many)
@@ -397,28 +397,33 @@ cfg_distance(const char *a, const char *b)
 	return row[lb];
 }
 
-static void
+/*
+ * Report an unknown key, suggesting the closest allowed one (at most two
+ * edits away).  Returns the index of the suggestion, or -1.
+ */
+static int
 cfg_unknown_key(struct cfg_ld *ld, yaml_node_t *k, const char *name,
     const struct cfg_keydef *tab, size_t ntab, const char *what)
 {
-	const char *best = NULL;
 	size_t bestd = 3;
+	int best = -1;
 
 	for (size_t i = 0; i < ntab; i++) {
 		size_t d = cfg_distance(name, tab[i].name);
 
 		if (d < bestd) {
 			bestd = d;
-			best = tab[i].name;
+			best = (int)i;
 		}
 	}
-	if (best != NULL)
+	if (best >= 0)
 		cfg_err_at(ld, &k->start_mark,
 		    "unknown key '%s' in %s (did you mean '%s'?)", name, what,
-		    best);
+		    tab[best].name);
 	else
 		cfg_err_at(ld, &k->start_mark, "unknown key '%s' in %s", name,
 		    what);
+	return best;
 }
 
 /*
@@ -433,9 +438,11 @@ cfg_walk_map(struct cfg_ld *ld, yaml_node_t *map,
     bool allow_null)
 {
 	yaml_mark_t first[CFG_MAX_KEYS];
-	uint32_t seen = 0;
+	uint32_t seen = 0, suggested = 0;
 	yaml_node_pair_t *p;
 
+	if (ntab > CFG_MAX_KEYS)
+		abort();	/* a key table outgrew the seen bitmask */
 	if (!cfg_visit(ld, map))
 		return false;
 	if (allow_null && cfg_is_null(map))
@@ -465,7 +472,10 @@ cfg_walk_map(struct cfg_ld *ld, yaml_node_t *map,
 		name = cfg_sval(k);
 		kd = bsearch(name, tab, ntab, sizeof(*tab), cfg_keydef_cmp);
 		if (kd == NULL) {
-			cfg_unknown_key(ld, k, name, tab, ntab, what);
+			int sug = cfg_unknown_key(ld, k, name, tab, ntab, what);
+
+			if (sug >= 0)
+				suggested |= 1u << sug;
 			continue;
 		}
 		i = (size_t)(kd - tab);
@@ -481,8 +491,10 @@ cfg_walk_map(struct cfg_ld *ld, yaml_node_t *map,
 		kd->fn(ld, kd, v, obj);
 	}
 required:
+	/* A misspelt required key is reported once, as the unknown key. */
 	for (size_t i = 0; i < ntab; i++)
-		if ((tab[i].flags & KEY_REQUIRED) && !(seen & (1u << i)))
+		if ((tab[i].flags & KEY_REQUIRED) &&
+		    !((seen | suggested) & (1u << i)))
 			cfg_err_at(ld, &map->start_mark,
 			    "missing required key '%s' in %s", tab[i].name,
 			    what);
@@ -543,6 +555,8 @@ static void
 cfg_check_dups(struct cfg_ld *ld, struct cfg_namepos *v, size_t n,
     const char *what)
 {
+	if (n < 2)
+		return;
 	qsort(v, n, sizeof(*v), cfg_namepos_cmp);
 	for (size_t i = 1; i < n; i++) {
 		size_t f = i - 1;
@@ -999,7 +1013,7 @@ cfg_h_nodes(struct cfg_ld *ld, const struct cfg_keydef *kd, yaml_node_t *v,
 {
 	struct torc_config *cfg = obj;
 	struct cfg_namepos *names = NULL;
-	size_t nn = 0, cap = 0, before = ld->n_errs;
+	size_t nn = 0, cap = 0;
 	long n = cfg_list(ld, v, kd->name, false);
 
 	if (n < 0)
@@ -1029,7 +1043,6 @@ cfg_h_nodes(struct cfg_ld *ld, const struct cfg_keydef *kd, yaml_node_t *v,
 	}
 	cfg_check_dups(ld, names, nn, "node");
 	free(names);
-	ld->nodes_ok = ld->n_errs == before;
 }
 
 static const struct cfg_keydef cfg_addon_keys[] = {
@@ -1531,7 +1544,8 @@ cfg_cross_check(struct cfg_ld *ld)
 		const struct cfg_ref *r = &ld->refs[i];
 
 		if (r->kind == CFG_REF_NODE) {
-			if (ld->nodes_ok && cfg_node_find(cfg, r->name) == NULL)
+			if (cfg->n_nodes > 0 &&
+			    cfg_node_find(cfg, r->name) == NULL)
 				cfg_err_at(ld, &r->mark, "node_name '%s' is "
 				    "not a configured node", r->name);
 			continue;
@@ -1861,16 +1875,23 @@ cfg_pr_int(struct cfg_pr *pr, const char *key, long v)
 	cfg_pr_scalar(pr, buf, YAML_PLAIN_SCALAR_STYLE);
 }
 
-/* The shortest decimal form that reads back as the same double. */
+/*
+ * Whole numbers as integers ("1024"), others in the shortest decimal
+ * form that reads back as the same double.
+ */
 static void
 cfg_pr_double(struct cfg_pr *pr, const char *key, double v)
 {
 	char buf[64];
 
-	for (int prec = 1; prec <= 17; prec++) {
-		snprintf(buf, sizeof(buf), "%.*g", prec, v);
-		if (strtod(buf, NULL) == v)
-			break;
+	if (v == floor(v) && fabs(v) < 1e15) {
+		snprintf(buf, sizeof(buf), "%.0f", v);
+	} else {
+		for (int prec = 1; prec <= 17; prec++) {
+			snprintf(buf, sizeof(buf), "%.*g", prec, v);
+			if (strtod(buf, NULL) == v)
+				break;
+		}
 	}
 	cfg_pr_key(pr, key);
 	cfg_pr_scalar(pr, buf, YAML_PLAIN_SCALAR_STYLE);
