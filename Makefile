@@ -120,11 +120,13 @@ fuzz: deps
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/torc/config
 	install -m 0755 $(BUILD)/bin/torc-schedd $(BUILD)/bin/torc-routed \
-		$(BUILD)/bin/torc-apid $(DESTDIR)$(PREFIX)/bin/
+		$(BUILD)/bin/torc-apid $(BUILD)/bin/torcctl \
+		$(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 scripts/config/*.yml $(DESTDIR)$(PREFIX)/share/torc/config/
-	@for f in scripts/supervisord.conf scripts/torc.conf; do \
-		if [ -f $$f ]; then \
-			install -m 0644 $$f $(DESTDIR)$(PREFIX)/share/torc/; fi; \
+	@# The supervisord files name /usr/local; point them at PREFIX.
+	for f in supervisord.conf torc.conf; do \
+		sed 's|/usr/local/|$(PREFIX)/|g' scripts/$$f \
+			>$(DESTDIR)$(PREFIX)/share/torc/$$f; \
 	done
 
 clean:
