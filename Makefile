@@ -111,7 +111,7 @@ demo: deps all
 demo-stop:
 	@scripts/demo.sh stop
 
-bench: deps all
+bench: deps all bench-bins
 	@tests/bench/run.sh $(BUILD)
 
 fuzz: deps

@@ -41,3 +41,13 @@ fuzz-bins: $(FUZZ_BINS)
 TEST_BINS += $(UNIT_BINS) $(FUZZ_BINS)
 
 -include tests/sim/module.mk
+
+# Benchmarks (make bench): tests/bench/bench_*.c, picked up by name.
+BENCH_SRCS := $(wildcard tests/bench/bench_*.c)
+BENCH_BINS := $(BENCH_SRCS:tests/bench/%.c=$(BUILD)/tests/bench/%)
+
+$(BUILD)/tests/bench/%: $(BUILD)/tests/bench/%.o $(ALL_TORC_LIBS)
+	$(call say,LD,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS_EXT)
+
+.PHONY: bench-bins
+bench-bins: $(BENCH_BINS)
