@@ -55,6 +55,10 @@ GEN_CFLAGS = $(CFLAGS_BASE) -Wall -Werror $(SANFLAGS) $(CFLAGS)
 LDLIBS_EXT := -lnng -lmicrohttpd -lcurl -ljansson -lprotobuf-c -lyaml \
 	      -lmsgpackc -lpthread -lm
 ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
+# Link the prerequisites as one group: the static libraries refer to each
+# other (common's bus glue uses the ipc codec, which uses common's helpers).
+LINK = $(CC) $(ALL_LDFLAGS) -o $@ -Wl,--start-group $^ -Wl,--end-group \
+	$(LDLIBS_EXT)
 
 # Filled in by the module fragments.
 LIBS	:=

@@ -13,6 +13,6 @@ $(LIBIPC): $(IPC_OBJS)
 # torcctl: encode requests and decode messages for nngcat users.
 $(BUILD)/bin/torcctl: $(BUILD)/ipc-schema/torcctl.o $(LIBIPC) $(LIBCOMMON)
 	@mkdir -p $(dir $@)
-	$(call say,LD,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS_EXT)
+	$(call say,LD,$@)$(LINK)
 
 BINS += $(BUILD)/bin/torcctl

@@ -18,7 +18,7 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%)
 
 $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(LIBTESTUTIL) $(ALL_TORC_LIBS)
-	$(call say,LD,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS_EXT) -lcmocka
+	$(call say,LD,$@)$(LINK) -lcmocka
 
 # Fuzz targets define LLVMFuzzerTestOneInput.  With FUZZ=1 (clang) they
 # link against libFuzzer; otherwise against a small driver that replays
@@ -28,11 +28,11 @@ FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/tests/fuzz/%)
 
 ifeq ($(FUZZ),1)
 $(BUILD)/tests/fuzz/%: $(BUILD)/tests/fuzz/%.o $(ALL_TORC_LIBS)
-	$(CC) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS_EXT)
+	$(LINK) -fsanitize=fuzzer
 else
 $(BUILD)/tests/fuzz/%: $(BUILD)/tests/fuzz/%.o \
 		$(BUILD)/tests/fuzz/standalone.o $(ALL_TORC_LIBS)
-	$(call say,LD,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS_EXT)
+	$(call say,LD,$@)$(LINK)
 endif
 
 .PHONY: fuzz-bins
@@ -47,7 +47,7 @@ BENCH_SRCS := $(wildcard tests/bench/bench_*.c)
 BENCH_BINS := $(BENCH_SRCS:tests/bench/%.c=$(BUILD)/tests/bench/%)
 
 $(BUILD)/tests/bench/%: $(BUILD)/tests/bench/%.o $(ALL_TORC_LIBS)
-	$(call say,LD,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS_EXT)
+	$(call say,LD,$@)$(LINK)
 
 .PHONY: bench-bins
 bench-bins: $(BENCH_BINS)

@@ -12,6 +12,6 @@ $(LIBAPID): $(APID_OBJS)
 
 $(BUILD)/bin/torc-apid: $(BUILD)/torc-apid/main.o $(LIBAPID) $(LIBIPC) $(LIBCOMMON)
 	@mkdir -p $(dir $@)
-	$(call say,LD,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS_EXT)
+	$(call say,LD,$@)$(LINK)
 
 BINS += $(BUILD)/bin/torc-apid

@@ -12,6 +12,6 @@ $(LIBROUTED): $(ROUTED_OBJS)
 
 $(BUILD)/bin/torc-routed: $(BUILD)/torc-routed/main.o $(LIBROUTED) $(LIBIPC) $(LIBCOMMON)
 	@mkdir -p $(dir $@)
-	$(call say,LD,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS_EXT)
+	$(call say,LD,$@)$(LINK)
 
 BINS += $(BUILD)/bin/torc-routed

@@ -12,6 +12,6 @@ $(LIBSCHEDD): $(SCHEDD_OBJS)
 
 $(BUILD)/bin/torc-schedd: $(BUILD)/torc-schedd/main.o $(LIBSCHEDD) $(LIBIPC) $(LIBCOMMON)
 	@mkdir -p $(dir $@)
-	$(call say,LD,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS_EXT)
+	$(call say,LD,$@)$(LINK)
 
 BINS += $(BUILD)/bin/torc-schedd
