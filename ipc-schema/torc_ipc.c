@@ -947,23 +947,34 @@ fail:
 
 /*
  * Walk the msgpack bytes without building anything and check that they
- * are exactly one complete object.  Every pending object needs at least
- * one byte, so a container declaring more elements than bytes remain is
- * refused here, before msgpack-c would reserve memory for the declared
- * count; after this pass the unpacker's allocations are bounded by the
- * input length.
+ * are exactly one complete object nested at most TMSG_MAX_DEPTH deep.
+ * Every pending object needs at least one byte, so a container declaring
+ * more elements than bytes remain is refused here, before msgpack-c would
+ * reserve memory for the declared count; after this pass the unpacker's
+ * allocations are bounded by the input length, and its own nesting limit
+ * (32) is never reached.
  */
+#define TMSG_MAX_DEPTH	16
+
 static int
 scan_object(const unsigned char *p, size_t len, char *err, size_t errlen)
 {
+	uint64_t left[TMSG_MAX_DEPTH];	/* elements left per open level */
 	uint64_t pending = 1, n;
-	size_t off = 0, skip, lenbytes;
+	size_t off = 0, skip, lenbytes, i;
+	int top = 0;
 	unsigned char c;
 
-	while (pending > 0) {
+	left[0] = 1;
+	while (top >= 0) {
+		if (left[top] == 0) {
+			top--;
+			continue;
+		}
 		if (off >= len)
 			goto truncated;
 		c = p[off++];
+		left[top]--;
 		pending--;
 		n = 0;
 		skip = 0;
@@ -1020,7 +1031,7 @@ scan_object(const unsigned char *p, size_t len, char *err, size_t errlen)
 				lenbytes = (c == 0xdc || c == 0xde) ? 2 : 4;
 				if (len - off < lenbytes)
 					goto truncated;
-				for (size_t i = 0; i < lenbytes; i++)
+				for (i = 0; i < lenbytes; i++)
 					n = n << 8 | p[off + i];
 				off += lenbytes;
 				lenbytes = 0;
@@ -1039,7 +1050,7 @@ scan_object(const unsigned char *p, size_t len, char *err, size_t errlen)
 
 			if (len - off < lenbytes)
 				goto truncated;
-			for (size_t i = 0; i < lenbytes; i++)
+			for (i = 0; i < lenbytes; i++)
 				blen = blen << 8 | p[off + i];
 			off += lenbytes;
 			if (blen > len)
@@ -1049,9 +1060,17 @@ scan_object(const unsigned char *p, size_t len, char *err, size_t errlen)
 		if (len - off < skip)
 			goto truncated;
 		off += skip;
-		pending += n;
-		if (pending > len - off)
-			goto truncated;
+		if (n > 0) {
+			pending += n;
+			if (pending > len - off)
+				goto truncated;
+			if (top + 1 >= TMSG_MAX_DEPTH) {
+				seterr(err, errlen, "malformed msgpack: "
+				    "nested deeper than %d", TMSG_MAX_DEPTH);
+				return -1;
+			}
+			left[++top] = n;
+		}
 	}
 	if (off != len) {
 		seterr(err, errlen, "%zu trailing bytes after the message",
@@ -1414,7 +1433,9 @@ tmsg_decode(const void *buf, size_t len, struct tmsg *m, char *err,
 	 * a topic, which runs up to and including the first dot.
 	 */
 	if (p[0] >= 'a' && p[0] <= 'z') {
-		for (tlen = 0; tlen < len && tlen < TMSG_TOPIC_MAX; tlen++) {
+		/* The dot is at most the TMSG_TOPIC_MAXth byte. */
+		for (tlen = 0; tlen < len && tlen < TMSG_TOPIC_MAX - 1;
+		    tlen++) {
 			if (p[tlen] == '.')
 				break;
 			if (!((p[tlen] >= 'a' && p[tlen] <= 'z') ||
@@ -1440,7 +1461,7 @@ tmsg_decode(const void *buf, size_t len, struct tmsg *m, char *err,
 	ur = msgpack_unpack_next(&res, (const char *)p, len, &off);
 	if (ur != MSGPACK_UNPACK_SUCCESS || off != len) {
 		seterr(err, errlen, ur == MSGPACK_UNPACK_NOMEM_ERROR ?
-		    "out of memory" : "malformed msgpack (nested too deep?)");
+		    "out of memory" : "malformed msgpack");
 		goto fail;
 	}
 
