@@ -1,6 +1,7 @@
 # ipc-schema/: the one codec of every inter-daemon message.
 
 IPC_SRCS := \
+	ipc-schema/replica.c \
 	ipc-schema/torc_ipc.c
 
 IPC_OBJS := $(IPC_SRCS:%.c=$(BUILD)/%.o)
