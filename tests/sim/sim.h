@@ -66,8 +66,17 @@ int	 sim_consul_start(const struct sim_opts *o, char *err, size_t errlen);
 void	 sim_consul_stop(void);
 json_t	*sim_consul_control(const char *path, const char *method,
 	    json_t *body, int *status);
-/* Current name -> address table, for the DNS responder. NULL if none. */
+/*
+ * Current name -> address table, for the DNS responder: the addresses of
+ * every registered service whose Name equals service_name (ASCII case
+ * ignored), in registration order, as one malloc'd comma-separated
+ * string ("10.0.0.1,10.0.0.2"; the caller frees it).  A service
+ * registered without Address contributes the agent's node address (the
+ * master IP), as Consul answers.  NULL when no service matches.  The
+ * tagged variant also requires the tag (case ignored); tag NULL = any.
+ */
 char	*sim_consul_lookup(const char *service_name);
+char	*sim_consul_lookup_tagged(const char *service_name, const char *tag);
 
 int	 sim_dns_start(const struct sim_opts *o, char *err, size_t errlen);
 void	 sim_dns_stop(void);
