@@ -24,6 +24,7 @@ routed_send_sync(struct routed *rd)
 	char err[256];
 
 	m.seq = ++rd->req_id;
+	replica_begin_sync(&rd->state);
 	if (bus_send(&rd->req, &m, err, sizeof(err)) != 0) {
 		log_debug("sync request: %s", err);
 		rd->sync_inflight = false;
@@ -39,9 +40,9 @@ routed_sync_timer_cb(struct ev_loop *loop, void *arg)
 	struct routed *rd = arg;
 
 	(void)loop;
-	if (!rd->synced && !rd->sync_inflight)
+	if (!rd->state.synced && !rd->sync_inflight)
 		routed_send_sync(rd);
-	else if (!rd->synced)
+	else if (!rd->state.synced)
 		ev_timer_start(rd->loop, &rd->sync_timer, ROUTED_SYNC_RETRY_MS);
 }
 
@@ -49,9 +50,8 @@ static void
 routed_resync(struct routed *rd, const char *why)
 {
 	log_info("resync from torc-schedd: %s", why);
-	rd->synced = false;
-	if (!rd->sync_inflight)
-		routed_send_sync(rd);
+	rd->sync_inflight = false;
+	routed_send_sync(rd);
 }
 
 static void
@@ -72,13 +72,17 @@ routed_req_cb(struct ev_loop *loop, int fd, int revents, void *arg)
 			continue;
 		}
 		if (m.type == TMSG_SYNC_REP && m.seq == rd->req_id) {
+			uint64_t seq = m.u.snap.seq;
+
 			rd->sync_inflight = false;
-			rd->synced = true;
-			rd->last_seq = m.u.snap.seq;
-			log_info("synced with torc-schedd at seq %llu: "
-			    "%u nodes, %u services",
-			    (unsigned long long)m.u.snap.seq, m.u.snap.n_nodes,
-			    m.u.snap.n_services);
+			if (replica_load_snapshot(&rd->state, &m.u.snap, NULL,
+			    NULL) == REPLICA_GAP)
+				routed_resync(rd, "events missed during sync");
+			else
+				log_info("synced with torc-schedd at seq %llu: "
+				    "%zu nodes, %zu services",
+				    (unsigned long long)seq, rd->state.n_nodes,
+				    rd->state.n_services);
 		} else
 			log_warnx("schedd.ipc: unexpected %s reply",
 			    tmsg_type_name(m.type));
@@ -102,15 +106,15 @@ routed_sub_cb(struct ev_loop *loop, int fd, int revents, void *arg)
 			log_warnx("events.ipc: dropped bad message: %s", err);
 			continue;
 		}
-		if (rd->synced && m.seq != rd->last_seq + 1) {
+		uint64_t last = rd->state.last_seq, seq = m.seq;
+
+		if (replica_apply(&rd->state, &m, NULL, NULL) == REPLICA_GAP) {
 			char why[96];
 
 			snprintf(why, sizeof(why), "event seq %llu after %llu",
-			    (unsigned long long)m.seq,
-			    (unsigned long long)rd->last_seq);
+			    (unsigned long long)seq, (unsigned long long)last);
 			routed_resync(rd, why);
-		} else if (rd->synced)
-			rd->last_seq = m.seq;
+		}
 		tmsg_free(&m);
 	}
 }
@@ -167,6 +171,7 @@ routed_init(struct routed *rd, struct torc_config *cfg,
 	char url[512], err[512];
 
 	memset(rd, 0, sizeof(*rd));
+	replica_init(&rd->state);
 	rd->cfg = cfg;
 	rd->opts = opts;
 	if ((rd->loop = ev_loop_new()) == NULL) {
@@ -208,6 +213,7 @@ routed_shutdown(struct routed *rd)
 	bus_close(&rd->sub);
 	bus_close(&rd->req);
 	bus_close(&rd->rep);
+	replica_free(&rd->state);
 	ev_loop_free(rd->loop);
 	rd->loop = NULL;
 }

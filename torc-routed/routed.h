@@ -14,6 +14,7 @@
 #include "cfg.h"
 #include "cli.h"
 #include "ev.h"
+#include "replica.h"
 
 struct routed {
 	struct torc_config	*cfg;
@@ -22,8 +23,7 @@ struct routed {
 	struct bus_sock		 sub;		/* events.ipc */
 	struct bus_sock		 req;		/* schedd.ipc */
 	struct bus_sock		 rep;		/* routed.ipc */
-	uint64_t		 last_seq;	/* last event applied */
-	bool			 synced;	/* snapshot received */
+	struct replica		 state;		/* schedd's state, as followed */
 	bool			 sync_inflight;
 	uint64_t		 req_id;
 	struct ev_timer		 sync_timer;	/* retry of SYNC_REQ */
