@@ -261,7 +261,10 @@ struct tmsg {
 
 /*
  * Encode m.  Published types get their topic prefix.  On success returns
- * 0 and a malloc'd buffer in *buf (caller frees) of *len bytes.
+ * 0 and a malloc'd buffer in *buf (caller frees) of *len bytes; m is not
+ * modified and still belongs to the caller.  NULL strings are sent as "".
+ * Fails (-1, *buf NULL, err set) on an unknown type or enum value, a NULL
+ * list with a non-zero count, or a string, list or message over its limit.
  */
 int	tmsg_encode(const struct tmsg *m, void **buf, size_t *len,
 	    char *err, size_t errlen);
@@ -275,10 +278,20 @@ int	tmsg_encode(const struct tmsg *m, void **buf, size_t *len,
 int	tmsg_decode(const void *buf, size_t len, struct tmsg *m,
 	    char *err, size_t errlen);
 
+/*
+ * Free everything a message owns (decoded, or hand-built with malloc'd
+ * strings and lists) and zero it; the struct itself is the caller's.
+ * The single-struct variants do the same for one service or node.  All
+ * three accept NULL.
+ */
 void	tmsg_free(struct tmsg *m);
 void	tmsg_service_free(struct tmsg_service *s);
 void	tmsg_node_free(struct tmsg_node *n);
-/* Deep copies (every string duplicated). */
+/*
+ * Deep copies: dst is overwritten (not freed first) with its own copy of
+ * every string and list; NULL strings in src become "".  Free dst with
+ * tmsg_service_free()/tmsg_node_free().
+ */
 void	tmsg_service_copy(struct tmsg_service *dst,
 	    const struct tmsg_service *src);
 void	tmsg_node_copy(struct tmsg_node *dst, const struct tmsg_node *src);
