@@ -6,6 +6,9 @@
 # fragment is included below, after these rules' prerequisites expand.
 ALL_TORC_LIBS = $(BUILD)/libtorc_sim.a $(LIBSCHEDD) $(LIBROUTED) $(LIBAPID) $(LIBIPC) $(LIBCOMMON)
 
+# Test code may include the test helpers' headers.
+$(BUILD)/tests/%.o: ALL_CPPFLAGS += -Itests/lib
+
 TESTLIB_SRCS := $(wildcard tests/lib/*.c)
 TESTLIB_OBJS := $(TESTLIB_SRCS:%.c=$(BUILD)/%.o)
 LIBTESTUTIL := $(BUILD)/libtorc_testutil.a
