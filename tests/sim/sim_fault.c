@@ -361,7 +361,7 @@ sim_fault_gate(struct sim_httpd *h, json_t *entry)
 	}
 	if (h->delay_ms > 0) {
 		sim_deadline(&until, h->delay_ms);
-		while (!h->stopping) {
+		while (!h->stopping && h->fault != SIM_FAULT_REFUSE) {
 			if (pthread_cond_timedwait(&h->cv, &h->mtx, &until) ==
 			    ETIMEDOUT)
 				break;
