@@ -7,7 +7,6 @@
 #include "cfg.h"
 
 #include <ctype.h>
-#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -310,7 +309,6 @@ cfg_parse_number(const yaml_node_t *v, double *out)
 	}
 	if (*p != '\0')
 		return false;
-	errno = 0;
 	*out = strtod(s, &end);
 	return *end == '\0' && isfinite(*out);
 }
@@ -319,14 +317,27 @@ cfg_parse_number(const yaml_node_t *v, double *out)
 static const char *
 cfg_got(const yaml_node_t *v, char *buf, size_t len)
 {
+	const char *s;
+	size_t n;
+
 	if (v->type != YAML_SCALAR_NODE)
 		return cfg_kind(v);
 	if (cfg_is_null(v))
 		return "nothing";
-	if (v->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
-		snprintf(buf, len, "the quoted string '%s'", cfg_sval(v));
-	else
-		snprintf(buf, len, "'%s'", cfg_sval(v));
+	/*
+	 * Long values are cut (on a UTF-8 character boundary): the
+	 * position says where the rest is.
+	 */
+	s = cfg_sval(v);
+	n = strlen(s);
+	if (n > 60) {
+		n = 60;
+		while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+			n--;
+	}
+	snprintf(buf, len, "%s'%.*s%s'",
+	    v->data.scalar.style != YAML_PLAIN_SCALAR_STYLE ?
+	    "the quoted string " : "", (int)n, s, n < strlen(s) ? "..." : "");
 	return buf;
 }
 
@@ -439,6 +450,7 @@ cfg_walk_map(struct cfg_ld *ld, yaml_node_t *map,
 {
 	yaml_mark_t first[CFG_MAX_KEYS];
 	uint32_t seen = 0, suggested = 0;
+	char buf[128];
 	yaml_node_pair_t *p;
 
 	if (ntab > CFG_MAX_KEYS)
@@ -450,7 +462,7 @@ cfg_walk_map(struct cfg_ld *ld, yaml_node_t *map,
 	if (map->type != YAML_MAPPING_NODE) {
 		cfg_err_at(ld, &map->start_mark,
 		    "%s must be a mapping (key: value), got %s", what,
-		    cfg_kind(map));
+		    cfg_got(map, buf, sizeof(buf)));
 		return false;
 	}
 	for (p = map->data.mapping.pairs.start;
@@ -511,9 +523,11 @@ cfg_list(struct cfg_ld *ld, yaml_node_t *v, const char *name,
 {
 	if (allow_null && cfg_is_null(v))
 		return 0;
+	char buf[128];
+
 	if (v->type != YAML_SEQUENCE_NODE) {
 		cfg_err_at(ld, &v->start_mark, "%s must be a list, got %s",
-		    name, cfg_kind(v));
+		    name, cfg_got(v, buf, sizeof(buf)));
 		return -1;
 	}
 	return (long)(v->data.sequence.items.top -
@@ -1638,6 +1652,7 @@ cfg_load_buffer(const char *name, const char *buf, size_t len,
 	yaml_parser_t parser;
 	yaml_document_t doc, extra;
 	yaml_node_t *root;
+	char got[128];
 
 	*out = NULL;
 	if (master_ip == NULL)
@@ -1662,7 +1677,8 @@ cfg_load_buffer(const char *name, const char *buf, size_t len,
 		    "empty", name));
 	else if (root->type != YAML_MAPPING_NODE)
 		cfg_err_at(&ld, &root->start_mark, "the configuration must "
-		    "be a mapping (key: value), got %s", cfg_kind(root));
+		    "be a mapping (key: value), got %s",
+		    cfg_got(root, got, sizeof(got)));
 	else {
 		cfg_walk_map(&ld, root, cfg_top_keys, nitems(cfg_top_keys),
 		    "the top-level mapping", ld.cfg, false);

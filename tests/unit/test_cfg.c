@@ -940,8 +940,13 @@ wrong_kinds_of_value_are_rejected(void **state)
 	expect_error(NODES "name: [a, b]\n",
 	    "t.yml:8:7: name must be a string, got a list");
 	expect_error(NODES "statesync: 10\n",
-	    "t.yml:8:12: statesync must be a mapping (key: value), got a "
-	    "string");
+	    "t.yml:8:12: statesync must be a mapping (key: value), got "
+	    "'10'");
+	expect_error(NODES "stateclean: {timeout_in_seconds: "
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa}\n",
+	    "t.yml:8:34: timeout_in_seconds must be a whole number of seconds "
+	    "between 1 and 86400, got "
+	    "'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa...'");
 	expect_error(NODES "dns-addons: {name: a}\n",
 	    "t.yml:8:13: dns-addons must be a list, got a mapping");
 	expect_error(NODES
