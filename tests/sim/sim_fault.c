@@ -266,11 +266,13 @@ sim_log_add(struct sim_httpd *h, const struct sim_request *req)
 	q = json_object();
 	MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND,
 	    sim_query_collect, q);
-	if (req->json != NULL)
+	if (req->json != NULL && req->body_len <= SIM_REQLOG_BODY_MAX)
 		body = json_incref(req->json);
 	else if (req->body_len == 0)
 		body = json_null();
-	else if ((body = json_stringn(req->body, req->body_len)) == NULL)
+	else if ((body = json_stringn(req->body, req->body_len <
+	    SIM_REQLOG_TEXT_MAX ? req->body_len : SIM_REQLOG_TEXT_MAX)) ==
+	    NULL)
 		body = json_null();	/* not UTF-8: see body_len */
 	e = json_pack("{s:I,s:f,s:s,s:s,s:o,s:o,s:I,s:b,s:s,s:n}",
 	    "seq", (json_int_t)++h->log_seq,

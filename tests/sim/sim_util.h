@@ -25,6 +25,8 @@
 
 #define SIM_BODY_MAX		(1024 * 1024)	/* larger bodies get 413 */
 #define SIM_REQLOG_MAX		20000		/* oldest entries dropped */
+#define SIM_REQLOG_BODY_MAX	(64 * 1024)	/* larger JSON logged as text */
+#define SIM_REQLOG_TEXT_MAX	4096		/* text bodies cut here */
 #define SIM_HANG_CAP_MS		(5 * 60 * 1000)	/* a hung request's limit */
 #define SIM_DELAY_MAX_MS	(10 * 60 * 1000)
 
