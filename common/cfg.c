@@ -42,7 +42,6 @@ struct cfg_namepos {
 	const char	*name;
 	yaml_mark_t	 mark;
 	size_t		 seq;
-	const struct cfg_service *svc;	/* services only */
 };
 
 enum cfg_ref_kind {
@@ -589,8 +588,7 @@ cfg_check_dups(struct cfg_ld *ld, struct cfg_namepos *v, size_t n,
 /* Record the name of an item (the value of its "name" key). */
 static void
 cfg_namepos_add(struct cfg_ld *ld, struct cfg_namepos **v, size_t *n,
-    size_t *cap, yaml_node_t *map, const char *name,
-    const struct cfg_service *svc)
+    size_t *cap, yaml_node_t *map, const char *name)
 {
 	yaml_node_t *nv;
 
@@ -603,7 +601,6 @@ cfg_namepos_add(struct cfg_ld *ld, struct cfg_namepos **v, size_t *n,
 	(*v)[*n].name = name;
 	(*v)[*n].mark = nv->start_mark;
 	(*v)[*n].seq = *n;
-	(*v)[*n].svc = svc;
 	(*n)++;
 }
 
@@ -1004,7 +1001,7 @@ cfg_services(struct cfg_ld *ld, yaml_node_t *v, const char *name,
 		if (cfg_walk_map(ld, it, cfg_service_keys,
 		    nitems(cfg_service_keys), "service definition", s, false))
 			cfg_namepos_add(ld, &ld->svcs, &ld->n_svcs,
-			    &ld->cap_svcs, it, s->name, s);
+			    &ld->cap_svcs, it, s->name);
 	}
 }
 
@@ -1012,7 +1009,8 @@ cfg_services(struct cfg_ld *ld, yaml_node_t *v, const char *name,
 /* Nodes and DNS addons */
 
 static const struct cfg_keydef cfg_node_keys[] = {
-	{ "external_ip", cfg_h_ipv4, offsetof(struct cfg_node, external_ip), 0 },
+	{ "external_ip", cfg_h_ipv4,
+	    offsetof(struct cfg_node, external_ip), 0 },
 	{ "ip", cfg_h_ipv4, offsetof(struct cfg_node, ip), KEY_REQUIRED },
 	{ "management_ip", cfg_h_ipv4_plain,
 	    offsetof(struct cfg_node, management_ip), 0 },
@@ -1052,8 +1050,7 @@ cfg_h_nodes(struct cfg_ld *ld, const struct cfg_keydef *kd, yaml_node_t *v,
 		cfg->n_nodes++;
 		if (cfg_walk_map(ld, it, cfg_node_keys, nitems(cfg_node_keys),
 		    "node", nd, false))
-			cfg_namepos_add(ld, &names, &nn, &cap, it, nd->name,
-			    NULL);
+			cfg_namepos_add(ld, &names, &nn, &cap, it, nd->name);
 	}
 	cfg_check_dups(ld, names, nn, "node");
 	free(names);
@@ -1088,8 +1085,7 @@ cfg_h_addons(struct cfg_ld *ld, const struct cfg_keydef *kd,
 		cfg->n_dns_addons++;
 		if (cfg_walk_map(ld, it, cfg_addon_keys,
 		    nitems(cfg_addon_keys), "dns-addon", a, false))
-			cfg_namepos_add(ld, &names, &nn, &cap, it, a->name,
-			    NULL);
+			cfg_namepos_add(ld, &names, &nn, &cap, it, a->name);
 	}
 	cfg_check_dups(ld, names, nn, "dns-addon");
 	free(names);
@@ -1123,7 +1119,8 @@ cfg_hostport(const char *s, int default_port, char **conn, char **host,
 static const struct cfg_keydef cfg_agent_keys[] = {
 	{ "connection", cfg_h_raw,
 	    offsetof(struct cfg_agent_raw, connection), 0 },
-	{ "transport", cfg_h_raw, offsetof(struct cfg_agent_raw, transport), 0 },
+	{ "transport", cfg_h_raw,
+	    offsetof(struct cfg_agent_raw, transport), 0 },
 	{ "type", cfg_h_raw, offsetof(struct cfg_agent_raw, type), 0 },
 };
 
@@ -1318,8 +1315,7 @@ cfg_groups(struct cfg_ld *ld, yaml_node_t *v, struct torc_config *cfg)
 		cfg->api.n_groups++;
 		if (cfg_walk_map(ld, it, cfg_group_keys,
 		    nitems(cfg_group_keys), "service group", g, false))
-			cfg_namepos_add(ld, &names, &nn, &cap, it, g->name,
-			    NULL);
+			cfg_namepos_add(ld, &names, &nn, &cap, it, g->name);
 	}
 	cfg_check_dups(ld, names, nn, "service group");
 	free(names);
@@ -1327,7 +1323,8 @@ cfg_groups(struct cfg_ld *ld, yaml_node_t *v, struct torc_config *cfg)
 
 static const struct cfg_keydef cfg_api_keys[] = {
 	{ "listen", cfg_h_raw, offsetof(struct cfg_api_raw, listen), 0 },
-	{ "service-groups", cfg_h_raw, offsetof(struct cfg_api_raw, groups), 0 },
+	{ "service-groups", cfg_h_raw,
+	    offsetof(struct cfg_api_raw, groups), 0 },
 	{ "token", cfg_h_raw, offsetof(struct cfg_api_raw, token), 0 },
 };
 
@@ -1573,8 +1570,8 @@ cfg_cross_check(struct cfg_ld *ld)
 		if (bsearch(&key, ld->svcs, ld->n_svcs, sizeof(*ld->svcs),
 		    cfg_namepos_cmp_name) == NULL && !cfg_is_instance(cfg,
 		    r->name))
-			cfg_err_at(ld, &r->mark, "dependent_service '%s' is not "
-			    "a defined service", r->name);
+			cfg_err_at(ld, &r->mark, "dependent_service '%s' is "
+			    "not a defined service", r->name);
 	}
 }
 

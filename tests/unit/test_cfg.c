@@ -323,7 +323,8 @@ groups_are_read_and_found_by_name(void **state)
 	    "    - name: dns-sl\n"
 	    "      services:\n"
 	    "        - {name: dns-sl1, image_name: bind9, network_type: torc}\n"
-	    "        - {name: dns-sl2, image_name: bind9, network_type: torc}\n");
+	    "        - {name: dns-sl2, image_name: bind9, "
+	    "network_type: torc}\n");
 	assert_int_equal(cfg->api.n_groups, 2);
 	g = cfg_group_find(cfg, "dns-sl");
 	assert_ptr_equal(g, &cfg->api.groups[1]);
@@ -571,7 +572,8 @@ assert_configs_equal(const struct torc_config *a, const struct torc_config *b)
 	assert_int_equal(a->network_agent.port, b->network_agent.port);
 	assert_int_equal(a->network_agent.transport,
 	    b->network_agent.transport);
-	assert_int_equal(a->statesync.poll_interval, b->statesync.poll_interval);
+	assert_int_equal(a->statesync.poll_interval,
+	    b->statesync.poll_interval);
 	assert_int_equal(a->stateclean.poll_interval,
 	    b->stateclean.poll_interval);
 	assert_int_equal(a->stateclean.timeout, b->stateclean.timeout);
@@ -585,7 +587,8 @@ assert_configs_equal(const struct torc_config *a, const struct torc_config *b)
 	    b->healthcheck.system_services, a->healthcheck.n_system_services);
 	assert_int_equal(a->api.n_groups, b->api.n_groups);
 	for (size_t i = 0; i < a->api.n_groups; i++) {
-		assert_string_equal(a->api.groups[i].name, b->api.groups[i].name);
+		assert_string_equal(a->api.groups[i].name,
+		    b->api.groups[i].name);
 		assert_int_equal(a->api.groups[i].n_services,
 		    b->api.groups[i].n_services);
 		assert_services_equal(a->api.groups[i].services,
@@ -943,10 +946,12 @@ wrong_kinds_of_value_are_rejected(void **state)
 	    "t.yml:8:12: statesync must be a mapping (key: value), got "
 	    "'10'");
 	expect_error(NODES "stateclean: {timeout_in_seconds: "
-	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa}\n",
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaaaaaaaaaaaaaa}\n",
 	    "t.yml:8:34: timeout_in_seconds must be a whole number of seconds "
 	    "between 1 and 86400, got "
-	    "'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa...'");
+	    "'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaaaaaaaa...'");
 	expect_error(NODES "dns-addons: {name: a}\n",
 	    "t.yml:8:13: dns-addons must be a list, got a mapping");
 	expect_error(NODES
