@@ -179,7 +179,9 @@ struct cfg_errors {
  * Load and validate path, replacing $MASTER_IP with master_ip.  On
  * success returns 0 and sets *out.  On failure returns -1, *out is NULL
  * and errs holds at least one message.  The caller frees errs with
- * cfg_errors_free() in both cases.
+ * cfg_errors_free() in both cases.  Messages are appended to errs, in
+ * file order (start it as { 0 }); a file that cannot be read gives
+ * "FILE: <strerror>".  A NULL master_ip counts as "".
  */
 int	cfg_load(const char *path, const char *master_ip,
 	    struct torc_config **out, struct cfg_errors *errs);
