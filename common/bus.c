@@ -136,11 +136,14 @@ bus_recv(struct bus_sock *b, struct tmsg *m, char *err, size_t errlen)
 	int rv;
 
 	rv = nng_recv(b->sock, &buf, &len, NNG_FLAG_NONBLOCK | NNG_FLAG_ALLOC);
-	if (rv == NNG_EAGAIN)
-		return 0;
 	if (rv != 0) {
+		/*
+		 * Nothing to read: EAGAIN, or ESTATE on a REQ socket with no
+		 * request outstanding.  Any other error (a closed socket)
+		 * also ends the caller's read loop.
+		 */
 		snprintf(err, errlen, "recv: %s", nng_strerror(rv));
-		return -1;
+		return 0;
 	}
 	rv = tmsg_decode(buf, len, m, err, errlen);
 	nng_free(buf, len);

@@ -53,8 +53,10 @@ int	bus_send(struct bus_sock *b, const struct tmsg *m, char *err,
 
 /*
  * Receive and decode one message without blocking.  Returns 1 with *m
- * filled (free with tmsg_free), 0 when nothing is waiting, -1 when a
- * message arrived but did not decode (err says why; it is consumed).
+ * filled (free with tmsg_free), 0 when nothing can be read now (nothing
+ * waiting, no request outstanding, or the socket failed: err says which),
+ * -1 when a message arrived but did not decode (err says why; it is
+ * consumed).  So `while ((rv = bus_recv(...)) != 0)` always ends.
  */
 int	bus_recv(struct bus_sock *b, struct tmsg *m, char *err, size_t errlen);
 
