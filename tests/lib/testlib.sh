@@ -175,7 +175,9 @@ tl_stop() {
 # SIM_DNS_PORT, SIM_SWITCH_PORT, SIM_CONTROL_PORT and the URLs SIM_MESOS,
 # SIM_CONSUL, SIM_SWITCH, SIM_CONTROL.  Returns 1 if it did not come up.
 sim_start() {
-	local root=${TORC_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+	local root=${TORC_ROOT:-}
+	[ -n "$root" ] ||
+	    root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 	local bin=${SIM_BIN:-$TORC_BUILD/tests/sim/torc-sim}
 	local cfg=${SIM_CONFIG:-$root/scripts/config/torc.yml}
 	local ports

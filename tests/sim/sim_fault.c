@@ -695,8 +695,8 @@ sim_httpd_control(struct sim_httpd *h, const char *path, const char *method,
 		v = json_object_get(body, "mode");
 		if (!json_is_string(v) ||
 		    (f = sim_fault_parse(json_string_value(v))) < 0)
-			return sim_ctl_error(status, 400, "\"mode\" must be one "
-			    "of none, 500, hang, refuse, garbage");
+			return sim_ctl_error(status, 400, "\"mode\" must be "
+			    "one of none, 500, hang, refuse, garbage");
 		if (sim_httpd_set_fault(h, (enum sim_fault)f, err,
 		    sizeof(err)) == -1)
 			return sim_ctl_error(status, 500, "%s", err);

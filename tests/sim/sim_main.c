@@ -206,8 +206,8 @@ main(int argc, char **argv)
 			if (optarg[0] == '\0' || *end != '\0' || errno != 0 ||
 			    !(o.heartbeat_interval > 0.0) ||
 			    o.heartbeat_interval > 86400.0)
-				sim_badarg("heartbeat-interval", "\"%s\" is not "
-				    "a number of seconds in (0, 86400]",
+				sim_badarg("heartbeat-interval", "\"%s\" is "
+				    "not a number of seconds in (0, 86400]",
 				    optarg);
 			break;
 		case OPT_TASK_DELAY:

@@ -37,7 +37,7 @@ struct sim_route {
 	uint32_t dest;			/* as given */
 	uint32_t mask;
 	char	 protocol[32];
-	json_t	*nexthops;		/* [{NextHopIp, Weight, NextHopIntRef}] */
+	json_t	*nexthops;		/* [{NextHopIp,Weight,NextHopIntRef}] */
 	json_int_t cost;
 	bool	 null_route;
 	bool	 operator_route;	/* added through the control API */

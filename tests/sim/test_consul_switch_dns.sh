@@ -86,8 +86,11 @@ if ! sim_start --seed 7; then
 	tl_done
 fi
 ok "torc-sim starts and prints its ready line"
+want="mesos=127.0.0.1:$SIM_MESOS_PORT consul=127.0.0.1:$SIM_CONSUL_PORT"
+want="$want dns=127.0.0.1:$SIM_DNS_PORT switch=127.0.0.1:$SIM_SWITCH_PORT"
+want="$want control=127.0.0.1:$SIM_CONTROL_PORT"
 like "ready line lists every part" "$(grep '^torc-sim ready:' "$SIM_LOG")" \
-    "mesos=127.0.0.1:$SIM_MESOS_PORT consul=127.0.0.1:$SIM_CONSUL_PORT dns=127.0.0.1:$SIM_DNS_PORT switch=127.0.0.1:$SIM_SWITCH_PORT control=127.0.0.1:$SIM_CONTROL_PORT"
+    "$want"
 is "control /health" "$(sim_ctl GET /health)" '{"ok":true}'
 
 # A second simulator on the same ports must fail to start, naming why.
@@ -166,6 +169,8 @@ import socket, struct, sys
 port = int(sys.argv[1])
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.settimeout(2)
+def hdr(i, flags, qd):
+    return struct.pack(">HHHHHH", i, flags, qd, 0, 0, 0)
 def ask(pkt):
     s.sendto(pkt, ("127.0.0.1", port))
     try:
@@ -173,13 +178,13 @@ def ask(pkt):
     except socket.timeout:
         return None
 # QDCOUNT 2 -> FORMERR
-r = ask(struct.pack(">HHHHHH", 1, 0x0100, 2, 0, 0, 0) + b"\x01a\x00\x00\x01\x00\x01")
+r = ask(hdr(1, 0x0100, 2) + b"\x01a\x00\x00\x01\x00\x01")
 print("qd2", r[3] & 0xf if r else "none")
 # compression pointer in the question -> FORMERR
-r = ask(struct.pack(">HHHHHH", 2, 0x0100, 1, 0, 0, 0) + b"\xc0\x0c\x00\x01\x00\x01")
+r = ask(hdr(2, 0x0100, 1) + b"\xc0\x0c\x00\x01\x00\x01")
 print("ptr", r[3] & 0xf if r else "none")
 # truncated question -> FORMERR
-r = ask(struct.pack(">HHHHHH", 3, 0x0100, 1, 0, 0, 0) + b"\x05ab")
+r = ask(hdr(3, 0x0100, 1) + b"\x05ab")
 print("trunc", r[3] & 0xf if r else "none")
 # header fragment -> ignored
 s.sendto(b"\x01\x02\x03", ("127.0.0.1", port))
@@ -187,9 +192,11 @@ s.sendto(b"\x01\x02\x03", ("127.0.0.1", port))
 import random
 random.seed(1)
 for n in range(300):
-    s.sendto(bytes(random.getrandbits(8) for _ in range(random.randrange(0, 600))), ("127.0.0.1", port))
+    junk = bytes(random.getrandbits(8)
+                 for _ in range(random.randrange(0, 600)))
+    s.sendto(junk, ("127.0.0.1", port))
 # opcode 2 (STATUS) -> NOTIMP
-r = ask(struct.pack(">HHHHHH", 4, 0x1000, 1, 0, 0, 0) + b"\x01a\x00\x00\x01\x00\x01")
+r = ask(hdr(4, 0x1000, 1) + b"\x01a\x00\x00\x01\x00\x01")
 print("op", r[3] & 0xf if r else "none")
 EOF
 check "FORMERR for QDCOUNT 2" grep -qx 'qd2 1' "$TL_TMP/dnsbad"
@@ -235,9 +242,11 @@ sim_ctl DELETE /consul/requests >/dev/null
 reg '{"Name":"logged","Address":"10.3.3.3"}' >/dev/null
 http GET "$SIM_CONSUL/v1/agent/services" >/dev/null
 r=$(sim_ctl GET /consul/requests)
+want='[["PUT","/v1/agent/service/register",200],'
+want+='["GET","/v1/agent/services",200]]'
 is "request log records method, path, status" \
     "$(echo "$r" | jq -c '[.requests[] | [.method, .path, .status]]')" \
-    '[["PUT","/v1/agent/service/register",200],["GET","/v1/agent/services",200]]'
+    "$want"
 is "request log keeps the JSON body" \
     "$(echo "$r" | jq -r '.requests[0].body.Name')" logged
 sim_ctl DELETE /consul/requests >/dev/null
@@ -306,8 +315,8 @@ for i in 1 2 3; do
 	    "$(route_body 10.5.0.$i 10.250.3.21)" >/dev/null
 done
 r=$(http GET "$SIM_SWITCH/public/v1/state/IPv4Routes?CurrentMarker=0&Count=2")
-is "bulk GET pages" "$(body_of "$r" | jq -c '[.ObjCount,.MoreExist,.NextMarker]')" \
-    '[2,true,2]'
+is "bulk GET pages" \
+    "$(body_of "$r" | jq -c '[.ObjCount,.MoreExist,.NextMarker]')" '[2,true,2]'
 
 # Behind torc's back.
 r=$(sim_ctl POST /switch/delete '{"prefix":"10.5.0.1/32"}')
