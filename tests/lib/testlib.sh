@@ -16,6 +16,9 @@
 # Synchronisation is by bounded polling only: wait_until is the one place
 # that sleeps.  Every process started through tl_spawn is stopped by the
 # EXIT trap, and the temp dir is removed unless TL_KEEP=1.
+#
+# The SIM_* and TL_* variables are set here for the sourcing script.
+# shellcheck disable=SC2034
 
 TL_N=0
 TL_FAILED=0

@@ -59,6 +59,14 @@ del_body() {
 	printf '"Protocol":"STATIC","NextHop":[]}'
 }
 
+# held_requests PART N: at least N requests are being held by a hang.
+# shellcheck disable=SC2317  # called through wait_until
+held_requests() {
+	sim_ctl GET "/$1/requests" | jq -e --argjson n "$2" '[.requests[] |
+	    select(.fault == "hang" and .status == null)] | length >= $n' \
+	    >/dev/null
+}
+
 # ---- command line -------------------------------------------------------
 
 "$SIM" --help >"$TL_TMP/help" 2>&1
@@ -367,12 +375,7 @@ for part in consul switch; do
 	curl -sS -m 20 -o /dev/null -w '%{http_code}' "$url" \
 	    >"$TL_TMP/held.$part" 2>/dev/null &
 	held=$!
-	held_seen() {
-		sim_ctl GET "/$part/requests" | jq -e '[.requests[] |
-		    select(.fault == "hang" and .status == null)] |
-		    length >= 2' >/dev/null
-	}
-	wait_until 10 held_seen
+	wait_until 10 held_requests "$part" 2
 	fault $part none
 	wait "$held"
 	is "$part held request answered after recovery" \
@@ -412,12 +415,7 @@ is "reset empties Consul" "$(sim_ctl GET /consul/services)" '{"services":[]}'
 fault consul hang
 curl -sS -m 30 -o /dev/null "$SIM_CONSUL/v1/agent/services" 2>/dev/null &
 held=$!
-held_consul() {
-	sim_ctl GET /consul/requests | jq -e '[.requests[] |
-	    select(.fault == "hang" and .status == null)] | length >= 1' \
-	    >/dev/null
-}
-wait_until 10 held_consul
+wait_until 10 held_requests consul 1
 tl_stop "$SIM_PID" 15
 is "torc-sim exits 0 on SIGTERM with a request held" "$TL_STATUS" 0
 wait "$held" 2>/dev/null
