@@ -7,7 +7,7 @@
 ALL_TORC_LIBS = $(BUILD)/libtorc_sim.a $(LIBSCHEDD) $(LIBROUTED) $(LIBAPID) $(LIBIPC) $(LIBCOMMON)
 
 # Test code may include the test helpers' headers.
-$(BUILD)/tests/%.o: ALL_CPPFLAGS += -Itests/lib
+$(BUILD)/tests/%.o: ALL_CPPFLAGS += -Itests/lib -Itests/sim
 
 TESTLIB_SRCS := $(wildcard tests/lib/*.c)
 TESTLIB_OBJS := $(TESTLIB_SRCS:%.c=$(BUILD)/%.o)
