@@ -1,7 +1,9 @@
 # torc-schedd/: the daemon as a library (libschedd.a) plus a thin main.c.
 
 SCHEDD_SRCS := \
-	torc-schedd/schedd.c
+	torc-schedd/schedd.c \
+	torc-schedd/sched_mesos_wire.c \
+	torc-schedd/sched_taskinfo.c
 
 SCHEDD_OBJS := $(SCHEDD_SRCS:%.c=$(BUILD)/%.o)
 LIBSCHEDD := $(BUILD)/libschedd.a
