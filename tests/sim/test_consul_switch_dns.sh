@@ -396,6 +396,18 @@ for part in consul switch; do
 	check "$part delay slows answers ($t s)" \
 	    awk "BEGIN { exit !($t >= 0.3) }"
 done
+# Closing the listener drops a request held by a hang.
+fault switch hang
+curl -sS -m 20 -o /dev/null "$SIM_SWITCH/public/v1/state/SystemStatus" \
+    2>/dev/null &
+held=$!
+wait_until 10 held_requests switch 1
+fault switch refuse
+wait "$held"
+rc=$?
+like "refuse drops a held request (curl exit $rc)" "$rc" '^(52|56)$'
+fault switch none
+
 is "fault requests are logged with their mode" \
     "$(sim_ctl GET /consul/requests | jq -c '[.requests[].fault] |
     unique')" '["500","garbage","hang","none"]'
@@ -407,7 +419,10 @@ is "control rejects a non-JSON body" \
 
 # ---- reset and shutdown -----------------------------------------------------
 
+fault switch 500
 sim_ctl POST /reset >/dev/null
+is "reset clears the fault mode" "$(sim_ctl GET /switch/fault)" \
+    '{"mode":"none","delay_ms":0}'
 is "reset empties the switch" "$(sim_ctl GET /switch/routes)" '{"routes":[]}'
 is "reset empties Consul" "$(sim_ctl GET /consul/services)" '{"services":[]}'
 
