@@ -3459,6 +3459,14 @@ control_locked(const char *path, const char *method, json_t *body,
 		    "agent_ping_timeout_ms", (json_int_t)M.ping_timeout_ms,
 		    "refuse_default_s", M.refuse_default_s);
 	}
+	if (strcmp(path, "reset") == 0) {
+		/* Faults off: leader, heartbeats, chunking, call log. */
+		M.leader = LEAD_SELF;
+		M.hb_stopped = M.muted = false;
+		M.split = SPLIT_NONE;
+		json_array_clear(M.calls);
+		return ctl_ok(status);
+	}
 	if (strcmp(path, "split") == 0) {
 		const char *m = json_string_value(json_object_get(body, "mode"));
 
