@@ -1567,9 +1567,9 @@ cfg_cross_check(struct cfg_ld *ld)
 			continue;
 		}
 		key.name = r->name;
-		if (bsearch(&key, ld->svcs, ld->n_svcs, sizeof(*ld->svcs),
-		    cfg_namepos_cmp_name) == NULL && !cfg_is_instance(cfg,
-		    r->name))
+		if ((ld->n_svcs == 0 || bsearch(&key, ld->svcs, ld->n_svcs,
+		    sizeof(*ld->svcs), cfg_namepos_cmp_name) == NULL) &&
+		    !cfg_is_instance(cfg, r->name))
 			cfg_err_at(ld, &r->mark, "dependent_service '%s' is "
 			    "not a defined service", r->name);
 	}

@@ -62,6 +62,9 @@ log_level_name(enum log_level level)
 	return log_level_names[level];
 }
 
+static void log_vemit(enum log_level, const char *, va_list, int)
+    __attribute__((format(printf, 2, 0)));
+
 static void
 log_vemit(enum log_level level, const char *fmt, va_list ap, int errnum)
 {

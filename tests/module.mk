@@ -29,12 +29,16 @@ $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(LIBTESTUTIL) $(ALL_TORC_LIBS)
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/tests/fuzz/%)
 
+# The decoders under test live in the daemons' and common libraries; the
+# simulator is not linked in.
+FUZZ_LIBS = $(LIBSCHEDD) $(LIBROUTED) $(LIBAPID) $(LIBIPC) $(LIBCOMMON)
+
 ifeq ($(FUZZ),1)
-$(BUILD)/tests/fuzz/%: $(BUILD)/tests/fuzz/%.o $(ALL_TORC_LIBS)
+$(BUILD)/tests/fuzz/%: $(BUILD)/tests/fuzz/%.o $(FUZZ_LIBS)
 	$(LINK) -fsanitize=fuzzer
 else
 $(BUILD)/tests/fuzz/%: $(BUILD)/tests/fuzz/%.o \
-		$(BUILD)/tests/fuzz/standalone.o $(ALL_TORC_LIBS)
+		$(BUILD)/tests/fuzz/standalone.o $(FUZZ_LIBS)
 	$(call say,LD,$@)$(LINK)
 endif
 

@@ -487,6 +487,9 @@ sim_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	}
 }
 
+static void sim_mhd_log(void *, const char *, va_list)
+    __attribute__((format(printf, 2, 0)));
+
 static void
 sim_mhd_log(void *cls, const char *fmt, va_list ap)
 {
