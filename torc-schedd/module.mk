@@ -2,6 +2,13 @@
 
 SCHEDD_SRCS := \
 	torc-schedd/schedd.c \
+	torc-schedd/sched_core.c \
+	torc-schedd/sched_fsm.c \
+	torc-schedd/sched_ipc.c \
+	torc-schedd/sched_persist.c \
+	torc-schedd/sched_place.c \
+	torc-schedd/sched_state.c \
+	torc-schedd/sched_mesos.c \
 	torc-schedd/sched_mesos_wire.c \
 	torc-schedd/sched_taskinfo.c
 
