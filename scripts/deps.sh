@@ -27,6 +27,9 @@ wrk
 python3
 golang-github-mesos-mesos-go-dev
 golang-github-gogo-protobuf-dev
+libthrift-c-glib-dev
+thrift-compiler
+libglib2.0-dev
 "
 
 missing=""
