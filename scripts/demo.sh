@@ -32,15 +32,6 @@ wait_until() {
 	done
 }
 
-render() {
-	sed -e "s|/usr/local/bin/|$BIN/|g" \
-	    -e "s|/usr/local/share/torc/|$DEMO/conf/|g" \
-	    -e "s|/etc/torc/torc.yml|$CONFIG|g" \
-	    -e "s|/var/lib/torc|$DEMO/state|g" \
-	    -e "s|/run/torc|$DEMO/run|g" \
-	    -e "s|/var/log/torc|$DEMO/log|g" "$1"
-}
-
 start() {
 	if running; then
 		echo "demo already running (make demo-stop first)"
@@ -55,7 +46,8 @@ start() {
 	rm -rf "$DEMO"
 	mkdir -p "$DEMO/conf" "$DEMO/log" "$DEMO/state"
 	mkdir -p -m 0700 "$DEMO/run"
-	render "$ROOT/scripts/supervisord.conf" >"$CONF"
+	"$ROOT/scripts/supervisord-render.sh" "$DEMO/conf" BIN="$BIN" \
+	    CONFIG="$CONFIG" STATE="$DEMO/state" RUN="$DEMO/run" LOG="$DEMO/log"
 	{
 		cat <<EOC
 ; torc-sim: the simulated rack the demo runs against.
@@ -68,8 +60,9 @@ stdout_logfile=$DEMO/log/torc-sim.log
 stderr_logfile=$DEMO/log/torc-sim.log
 
 EOC
-		render "$ROOT/scripts/torc.conf"
-	} >"$DEMO/conf/torc.conf"
+		cat "$DEMO/conf/torc.conf"
+	} >"$DEMO/conf/torc.conf.new"
+	mv "$DEMO/conf/torc.conf.new" "$DEMO/conf/torc.conf"
 	supervisord -c "$CONF"
 	if ! wait_until 30 curl -sf http://127.0.0.1:3000/admin/ping; then
 		echo "torc-apid did not answer within 30 s; logs in $DEMO/log" >&2
