@@ -69,6 +69,9 @@ EOC
 		ctl status || true
 		exit 1
 	fi
+	# supervisord calls a program RUNNING once it stayed up startsecs.
+	wait_until 15 sh -c "[ \$(supervisorctl -c '$CONF' status | \
+	    grep -c RUNNING) -eq 4 ]" || true
 	ctl status
 	cat <<EOT
 
