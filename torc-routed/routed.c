@@ -1,10 +1,16 @@
 /*
- * routed.c - torc-routed's event loop and bus endpoints.
+ * routed.c - torc-routed's event loop, bus endpoints and desired state.
  *
  * Receives on events.ipc: SVC_UPDATE, SVC_REMOVE, NODE_UPDATE,
  * SCHED_STATUS (sequence-checked).  Sends SYNC_REQ on schedd.ipc when it
- * starts, on a sequence gap, and when schedd restarts.  Answers
- * ROUTED_STATUS_REQ on routed.ipc.
+ * starts, on a sequence gap, and when schedd restarts, and receives
+ * SYNC_REP.  Answers ROUTED_STATUS_REQ with ROUTED_STATUS_REP (ERROR for
+ * anything else) on routed.ipc.
+ *
+ * Every applied change recomputes the desired entries of the service it
+ * names (or of every service on a changed node) and hands the due
+ * changes to the drivers at once; a snapshot rebuilds the whole desired
+ * state.
  */
 #include "routed.h"
 
@@ -13,9 +19,142 @@
 #include <string.h>
 
 #include "log.h"
+#include "monotime.h"
 #include "util.h"
 
 #define ROUTED_SYNC_RETRY_MS	1000
+
+/* Free a notes map and the strings it holds. */
+static void
+routed_notes_free(struct route_map *m)
+{
+	for (size_t i = 0; i < m->cap; i++)
+		free(route_map_at(m, i));
+	route_map_free(m);
+}
+
+/* Log a service's note once: when it appears or its text changes. */
+static void
+routed_note(struct routed *rd, const char *svc, const char *reason)
+{
+	char *old = route_map_get(&rd->notes, svc);
+
+	if (reason == NULL) {
+		if (old != NULL) {
+			free(route_map_del(&rd->notes, svc));
+			log_info("%s: no longer skipped", svc);
+		}
+		return;
+	}
+	if (old != NULL && strcmp(old, reason) == 0)
+		return;
+	log_warnx("%s: %s", svc, reason);
+	free(old);
+	route_map_put(&rd->notes, svc, xstrdup(reason));
+}
+
+/* Desired entries of one service, after it changed or went away. */
+static void
+routed_update_service(struct routed *rd, const char *name)
+{
+	const struct tmsg_service *svc = replica_service(&rd->state, name);
+	struct route_desired d;
+	int64_t now = mono_ms();
+
+	route_desired_service(svc, &rd->state, &rd->params, &d);
+	if (rd->dns.enabled && route_table_set_owner(&rd->dns.table, name,
+	    d.n_dns > 0 ? &d.dns[0] : NULL, now) != 0)
+		routed_note(rd, name, "no DNS entry: its ID is already used");
+	else if (rd->net.enabled && route_table_set_owner(&rd->net.table,
+	    name, d.n_routes > 0 ? &d.routes[0] : NULL, now) != 0)
+		routed_note(rd, name, "no route: its address is already "
+		    "routed for another service");
+	else
+		routed_note(rd, name, d.n_notes > 0 ? d.notes[0].reason :
+		    NULL);
+	route_desired_free(&d);
+}
+
+/*
+ * Rebuild the whole desired state from the replica.  complete: it comes
+ * from a snapshot, so anything not in it may be deleted.
+ */
+static void
+routed_rebuild(struct routed *rd, bool complete)
+{
+	struct route_desired d;
+	struct route_map fresh;
+	int64_t now = mono_ms();
+
+	route_desired_build(complete ? &rd->state : NULL, &rd->params, &d);
+	if (rd->dns.enabled) {
+		route_table_begin(&rd->dns.table);
+		for (size_t i = 0; i < d.n_dns; i++)
+			route_table_want(&rd->dns.table, &d.dns[i], now);
+		route_table_end(&rd->dns.table, now);
+	}
+	if (rd->net.enabled) {
+		route_table_begin(&rd->net.table);
+		for (size_t i = 0; i < d.n_routes; i++)
+			route_table_want(&rd->net.table, &d.routes[i], now);
+		route_table_end(&rd->net.table, now);
+	}
+	/* Notes: log the new ones, forget those that no longer apply. */
+	route_map_init(&fresh);
+	for (size_t i = 0; i < d.n_notes; i++) {
+		const char *svc = d.notes[i].service;
+		char *old;
+
+		if (route_map_get(&fresh, svc) != NULL)
+			continue;
+		old = route_map_del(&rd->notes, svc);
+		if (old == NULL || strcmp(old, d.notes[i].reason) != 0)
+			log_warnx("%s: %s", svc, d.notes[i].reason);
+		free(old);
+		route_map_put(&fresh, svc, xstrdup(d.notes[i].reason));
+	}
+	routed_notes_free(&rd->notes);
+	rd->notes = fresh;
+	if (d.n_dup > 0)
+		log_warnx("%zu DNS entries or routes wanted twice (first "
+		    "claimant kept)", d.n_dup);
+	route_desired_free(&d);
+	if (complete) {
+		route_sys_allow_delete(&rd->dns);
+		route_sys_allow_delete(&rd->net);
+	}
+}
+
+static void
+routed_change_cb(const struct replica_change *c, void *arg)
+{
+	struct routed *rd = arg;
+
+	switch (c->type) {
+	case TMSG_SVC_UPDATE:
+	case TMSG_SVC_REMOVE:
+		routed_update_service(rd, c->name);
+		break;
+	case TMSG_NODE_UPDATE:
+		/* The next hop of every service on it may have changed. */
+		for (size_t i = 0; i < rd->state.n_services; i++) {
+			const struct tmsg_service *s = rd->state.services[i];
+
+			if (s->node != NULL && strcmp(s->node, c->name) == 0)
+				routed_update_service(rd, s->name);
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+routed_dispatch(struct routed *rd)
+{
+	route_sys_dispatch(&rd->dns);
+	route_sys_dispatch(&rd->net);
+}
 
 static void
 routed_send_sync(struct routed *rd)
@@ -78,11 +217,15 @@ routed_req_cb(struct ev_loop *loop, int fd, int revents, void *arg)
 			if (replica_load_snapshot(&rd->state, &m.u.snap, NULL,
 			    NULL) == REPLICA_GAP)
 				routed_resync(rd, "events missed during sync");
-			else
+			else {
 				log_info("synced with torc-schedd at seq %llu: "
 				    "%zu nodes, %zu services",
 				    (unsigned long long)seq, rd->state.n_nodes,
 				    rd->state.n_services);
+				rd->ever_synced = true;
+				routed_rebuild(rd, true);
+				routed_dispatch(rd);
+			}
 		} else
 			log_warnx("schedd.ipc: unexpected %s reply",
 			    tmsg_type_name(m.type));
@@ -108,7 +251,8 @@ routed_sub_cb(struct ev_loop *loop, int fd, int revents, void *arg)
 		}
 		uint64_t last = rd->state.last_seq, seq = m.seq;
 
-		if (replica_apply(&rd->state, &m, NULL, NULL) == REPLICA_GAP) {
+		if (replica_apply(&rd->state, &m, routed_change_cb, rd) ==
+		    REPLICA_GAP) {
 			char why[96];
 
 			snprintf(why, sizeof(why), "event seq %llu after %llu",
@@ -117,6 +261,8 @@ routed_sub_cb(struct ev_loop *loop, int fd, int revents, void *arg)
 		}
 		tmsg_free(&m);
 	}
+	/* Everything this batch changed goes out now, not at the next poll. */
+	routed_dispatch(rd);
 }
 
 static void
@@ -141,6 +287,7 @@ routed_rep_cb(struct ev_loop *loop, int fd, int revents, void *arg)
 		} else if (m.type == TMSG_ROUTED_STATUS_REQ) {
 			rep.type = TMSG_ROUTED_STATUS_REP;
 			rep.seq = m.seq;
+			route_status_fill(rd, &rep.u.routed);
 		} else {
 			rep.type = TMSG_ERROR;
 			rep.seq = m.seq;
@@ -149,6 +296,8 @@ routed_rep_cb(struct ev_loop *loop, int fd, int revents, void *arg)
 		}
 		if (bus_send(&rd->rep, &rep, err, sizeof(err)) != 0)
 			log_warnx("routed.ipc reply: %s", err);
+		if (rep.type == TMSG_ROUTED_STATUS_REP)
+			route_status_release(&rep.u.routed);
 		if (rv > 0)
 			tmsg_free(&m);
 	}
@@ -160,6 +309,61 @@ routed_signal_cb(struct ev_loop *loop, int signo, void *arg)
 	(void)arg;
 	log_info("signal %d: shutting down", signo);
 	ev_break(loop);
+}
+
+/* The HTTP client, the desired-state parameters and both systems. */
+static int
+routed_init_systems(struct routed *rd, char *err, size_t errlen)
+{
+	const struct torc_config *cfg = rd->cfg;
+	char url[300], path[1024];
+	int poll = cfg->statesync.poll_interval;
+
+	if ((rd->http = http_client_new(rd->loop, err, errlen)) == NULL)
+		return -1;
+	route_map_init(&rd->notes);
+	rd->params.self_name = cfg->name;
+	rd->params.self_ip = rd->opts->myip;
+	rd->params.addons = cfg->dns_addons;
+	rd->params.n_addons = cfg->n_dns_addons;
+	rd->params.nodes = cfg->nodes;
+	rd->params.n_nodes = cfg->n_nodes;
+	if (cfg->consul.host[0] != '\0') {
+		snprintf(url, sizeof(url), "http://%s:%d", cfg->consul.host,
+		    cfg->consul.port);
+		if (route_sys_init(&rd->dns, rd, "consul",
+		    &route_consul_driver, url, ROUTE_KIND_DNS, NULL,
+		    poll) != 0) {
+			snprintf(err, errlen, "consul: cannot start");
+			return -1;
+		}
+	} else
+		log_warnx("consul.connection is empty: DNS off");
+	switch (cfg->network_agent.type) {
+	case CFG_AGENT_SNAPROUTE:
+		snprintf(url, sizeof(url), "http://%s:%d",
+		    cfg->network_agent.host, cfg->network_agent.port);
+		snprintf(path, sizeof(path), "%s/%s", rd->opts->state_dir,
+		    ROUTED_OWNED_FILE);
+		if (route_sys_init(&rd->net, rd, "snaproute",
+		    &route_snaproute_driver, url, ROUTE_KIND_ROUTE, path,
+		    poll) != 0) {
+			snprintf(err, errlen, "snaproute: cannot start");
+			return -1;
+		}
+		break;
+	case CFG_AGENT_FBOSS:
+		log_warnx("network-agent type fboss has no driver yet: "
+		    "routes off");
+		break;
+	case CFG_AGENT_NONE:
+		break;
+	}
+	rd->params.routes = rd->net.enabled;
+	routed_rebuild(rd, false);
+	route_sys_reconcile(&rd->dns);
+	route_sys_reconcile(&rd->net);
+	return 0;
 }
 
 int
@@ -194,6 +398,8 @@ routed_init(struct routed *rd, struct torc_config *cfg,
 	ev_signal(rd->loop, SIGTERM, routed_signal_cb, rd);
 	signal(SIGPIPE, SIG_IGN);
 	ev_timer_init(&rd->sync_timer, routed_sync_timer_cb, rd);
+	if (routed_init_systems(rd, err, sizeof(err)) != 0)
+		goto fail;
 	routed_send_sync(rd);
 	return 0;
 fail:
@@ -210,6 +416,11 @@ routed_run(struct routed *rd)
 void
 routed_shutdown(struct routed *rd)
 {
+	route_sys_shutdown(&rd->dns);
+	route_sys_shutdown(&rd->net);
+	http_client_free(rd->http);
+	rd->http = NULL;
+	routed_notes_free(&rd->notes);
 	bus_close(&rd->sub);
 	bus_close(&rd->req);
 	bus_close(&rd->rep);

@@ -1,0 +1,167 @@
+/*
+ * route_state.c - the set of routes torc-routed owns, kept in
+ * <state-dir>/routes.owned so that a restarted routed still knows which
+ * routes on the switch are its own (and removes them when stale) and
+ * which belong to an operator (and leaves them alone).
+ *
+ * Format (text, one route per line, sorted):
+ *	# torc-routed owned routes v1
+ *	10.1.0.5/32 10.250.3.21
+ * The next hop is informational; ownership is by prefix.  Written whole
+ * and atomically (temporary file, fsync, rename) by atomic_write_file.
+ * No logging: errors go back to the caller.
+ */
+#include "route.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+#define ROUTE_STATE_HEADER	"# torc-routed owned routes v1\n"
+#define ROUTE_STATE_MAX		(64u * 1024 * 1024)
+
+static int
+cmp_entry(const void *a, const void *b)
+{
+	const struct route_entry *x = *(const struct route_entry *const *)a;
+	const struct route_entry *y = *(const struct route_entry *const *)b;
+
+	return strcmp(x->key, y->key);
+}
+
+static const char *
+entry_nexthop(const struct route_entry *e)
+{
+	const char *nh = NULL;
+
+	if (e->prog == ROUTE_PROG_PRESENT)
+		nh = e->cur.addr;
+	if ((nh == NULL || *nh == '\0') && e->want)
+		nh = e->des.addr;
+	if (nh == NULL || *nh == '\0')
+		nh = e->sent.addr;
+	return nh != NULL && *nh != '\0' ? nh : "-";
+}
+
+char *
+route_state_format(const struct route_table *t, size_t *len)
+{
+	const struct route_entry **v;
+	size_t n = 0, cap = sizeof(ROUTE_STATE_HEADER), off;
+	char *buf;
+
+	v = xcalloc(t->n + 1, sizeof(*v));
+	for (const struct route_entry *e = t->head; e != NULL; e = e->next) {
+		if (!e->owned)
+			continue;
+		v[n++] = e;
+		cap += strlen(e->key) + strlen(entry_nexthop(e)) + 2;
+	}
+	qsort(v, n, sizeof(*v), cmp_entry);
+	buf = xmalloc(cap);
+	off = (size_t)snprintf(buf, cap, "%s", ROUTE_STATE_HEADER);
+	for (size_t i = 0; i < n; i++)
+		off += (size_t)snprintf(buf + off, cap - off, "%s %s\n",
+		    v[i]->key, entry_nexthop(v[i]));
+	free(v);
+	*len = off;
+	return buf;
+}
+
+/* A prefix as written by us: a.b.c.d/nn. */
+static bool
+valid_prefix(const char *s)
+{
+	char ip[16];
+	const char *slash = strchr(s, '/');
+	char *end;
+	long len;
+
+	if (slash == NULL || (size_t)(slash - s) >= sizeof(ip))
+		return false;
+	memcpy(ip, s, (size_t)(slash - s));
+	ip[slash - s] = '\0';
+	if (!is_ipv4(ip))
+		return false;
+	len = strtol(slash + 1, &end, 10);
+	return end != slash + 1 && *end == '\0' && len >= 0 && len <= 32;
+}
+
+size_t
+route_state_parse(const char *buf, size_t len, route_state_cb *cb, void *arg)
+{
+	size_t skipped = 0, i = 0;
+
+	while (i < len) {
+		char line[256], prefix[64], nh[64], extra[2];
+		size_t j = i, n;
+
+		while (j < len && buf[j] != '\n')
+			j++;
+		n = j - i;
+		if (n < sizeof(line)) {
+			memcpy(line, buf + i, n);
+			line[n] = '\0';
+			if (memchr(line, '\0', n) != NULL)
+				skipped++;
+			else if (n == 0 || line[0] == '#')
+				;
+			else if (sscanf(line, "%63s %63s %1s", prefix, nh,
+			    extra) == 2 && valid_prefix(prefix))
+				cb(prefix, nh, arg);
+			else
+				skipped++;
+		} else
+			skipped++;
+		i = j + 1;
+	}
+	return skipped;
+}
+
+int
+route_state_save(const struct route_table *t, const char *path, char *err,
+    size_t errlen)
+{
+	size_t len;
+	char *buf = route_state_format(t, &len);
+	int rv = atomic_write_file(path, buf, len, err, errlen);
+
+	free(buf);
+	return rv;
+}
+
+static void
+load_cb(const char *prefix, const char *nexthop, void *arg)
+{
+	route_table_load_owned(arg, prefix, nexthop);
+}
+
+int
+route_state_load(struct route_table *t, const char *path, size_t *skipped,
+    char *err, size_t errlen)
+{
+	char *buf = NULL;
+	size_t len = 0, sk;
+	FILE *fp;
+
+	if (skipped != NULL)
+		*skipped = 0;
+	/* A missing file is an empty set (first start). */
+	if ((fp = fopen(path, "r")) == NULL) {
+		if (errno == ENOENT)
+			return 0;
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	fclose(fp);
+	if (read_file(path, ROUTE_STATE_MAX, &buf, &len, err, errlen) != 0)
+		return -1;
+	sk = route_state_parse(buf, len, load_cb, t);
+	if (skipped != NULL)
+		*skipped = sk;
+	free(buf);
+	return 0;
+}
