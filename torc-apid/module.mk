@@ -1,6 +1,12 @@
 # torc-apid/: the daemon as a library (libapid.a) plus a thin main.c.
 
 APID_SRCS := \
+	torc-apid/api_ipc.c \
+	torc-apid/api_json.c \
+	torc-apid/api_metrics.c \
+	torc-apid/api_query.c \
+	torc-apid/api_routes.c \
+	torc-apid/api_sse.c \
 	torc-apid/apid.c
 
 APID_OBJS := $(APID_SRCS:%.c=$(BUILD)/%.o)
