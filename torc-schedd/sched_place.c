@@ -42,6 +42,9 @@
  * sched_place_explain looks at the whole rack (active nodes).
  */
 
+/* Sums of decimal fractions (0.1 + 0.2) are not exact in binary. */
+#define SCHED_PLACE_EPSILON	1e-6
+
 static bool
 match_str(const char *want, const char *have)
 {
@@ -93,13 +96,13 @@ place_kind(struct sched_state *st, const struct sched_place_agent *a,
 			    "waiting for dependent service %s", dep);
 			continue;
 		}
-		if (svc->t.memory > *mem) {
+		if (svc->t.memory > *mem + SCHED_PLACE_EPSILON) {
 			sched_svc_reason(svc,
 			    "needs %.0f MB, largest offer has %.0f MB",
 			    svc->t.memory, *mem);
 			continue;
 		}
-		if (svc->t.cpu > *cpus) {
+		if (svc->t.cpu > *cpus + SCHED_PLACE_EPSILON) {
 			sched_svc_reason(svc,
 			    "needs %.2f cpus, largest offer has %.2f cpus",
 			    svc->t.cpu, *cpus);

@@ -1,0 +1,265 @@
+/*
+ * test_sched_persist.c - the state file: what is written, a restart of
+ * the core that reloads it (live tasks reconciled and adopted, nothing
+ * launched twice, started on-demand services still wanted, tasks of
+ * services no longer wanted killed), and corrupt files moved aside.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+
+#include "sched_test_stubs.h"
+#include "sched_test_core.h"
+
+static char *
+slurp(const char *dir)
+{
+	char path[512], err[256], *buf = NULL;
+	size_t len;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, SCHED_STATE_FILE);
+	if (read_file(path, 1 << 20, &buf, &len, err, sizeof(err)) != 0)
+		return NULL;
+	return buf;
+}
+
+static void
+spit(const char *dir, const char *text)
+{
+	char path[512], err[256];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, SCHED_STATE_FILE);
+	assert_int_equal(atomic_write_file(path, text, strlen(text), err,
+	    sizeof(err)), 0);
+}
+
+/* Name of the file moved aside, or "" (static buffer). */
+static const char *
+aside(const char *dir)
+{
+	static char name[256];
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	name[0] = '\0';
+	while (d != NULL && (e = readdir(d)) != NULL)
+		if (strstr(e->d_name, ".corrupt.") != NULL)
+			snprintf(name, sizeof(name), "%s", e->d_name);
+	if (d != NULL)
+		closedir(d);
+	return name;
+}
+
+/* Stop the core and start a new one on the same config and state dir. */
+static void
+restart(struct core_fix *f)
+{
+	sched_free(&f->s);
+	stub_reset();
+	core_advance(f, 5000);
+	core_start(f, true);
+}
+
+static void
+launched_tasks_are_written_before_the_accept(void **state)
+{
+	struct core_fix *f = core_new(true);
+	char *text;
+
+	(void)state;
+	core_subscribe(f);
+	core_offer(f, "wedge");
+	text = slurp(f->dir);
+	assert_non_null(text);
+	assert_true(strncmp(text, "torc-schedd-state\t1\n", 20) == 0);
+	assert_non_null(strstr(text, "task\tdns\tdns."));
+	assert_non_null(strstr(text, "\tagent-wedge\n"));
+	assert_non_null(strstr(text, "task\tpcp-wedge\tpcp-wedge."));
+	free(text);
+	core_free(f);
+}
+
+static void
+after_a_restart_running_tasks_are_adopted_not_launched_again(
+    void **state)
+{
+	struct core_fix *f = core_new(true);
+	char *dns_tid, *pcp_tid;
+
+	(void)state;
+	core_subscribe(f);
+	dns_tid = xstrdup(core_run(f, "dns", "wedge"));
+	pcp_tid = xstrdup(core_svc(f, "pcp-wedge")->t.task_id);
+	restart(f);
+	assert_int_equal(core_svc(f, "dns")->t.state, TSVC_LAUNCHING);
+	assert_string_equal(core_svc(f, "dns")->t.task_id, dns_tid);
+	assert_string_equal(core_svc(f, "dns")->t.agent_id, "agent-wedge");
+	sched_on_subscribed(&f->s, "fw-test", &f->now);
+	assert_int_equal(stub.n_explicit, 2);
+	core_update(f, dns_tid, "wedge", MESOS_TASK_RUNNING);
+	core_update(f, pcp_tid, "wedge", MESOS_TASK_RUNNING);
+	sched_on_reconciled(&f->s, &f->now);
+	core_advance(f, SCHED_SETTLE_MS);
+	core_offer(f, "wedge");
+	assert_int_equal(stub_launched("dns"), 0);
+	assert_int_equal(stub_launched("pcp-wedge"), 0);
+	assert_int_equal(core_svc(f, "dns")->t.state, TSVC_RUNNING);
+	assert_int_equal(stub.n_kills, 0);
+	free(dns_tid);
+	free(pcp_tid);
+	core_free(f);
+}
+
+static void
+after_a_restart_a_task_the_master_says_is_gone_is_launched_again(
+    void **state)
+{
+	struct core_fix *f = core_new(true);
+	char *dns_tid;
+
+	(void)state;
+	core_subscribe(f);
+	dns_tid = xstrdup(core_run(f, "dns", "wedge"));
+	restart(f);
+	sched_on_subscribed(&f->s, "fw-test", &f->now);
+	core_update(f, dns_tid, "wedge", MESOS_TASK_GONE);
+	assert_int_equal(core_svc(f, "dns")->t.state, TSVC_RESTARTING);
+	free(dns_tid);
+	core_free(f);
+}
+
+static void
+a_started_group_is_still_wanted_after_a_restart_and_a_killed_one_not(
+    void **state)
+{
+	struct core_fix *f = core_new(true);
+	char msg[256];
+
+	(void)state;
+	core_subscribe(f);
+	assert_int_equal(sched_start_group(&f->s, "dns-sched", &f->now, msg,
+	    sizeof(msg), NULL, NULL), 200);
+	restart(f);
+	assert_non_null(core_svc(f, "dns-sched"));
+	assert_non_null(core_svc(f, "dns-sl1"));
+	assert_int_equal(core_svc(f, "dns-sched")->t.kind,
+	    TSVC_KIND_ONDEMAND);
+	assert_string_equal(core_svc(f, "dns-sched")->t.group, "dns-sched");
+	assert_int_equal(sched_kill(&f->s, "dns-sched", &f->now, msg,
+	    sizeof(msg)), 200);
+	restart(f);
+	assert_null(core_svc(f, "dns-sched"));
+	assert_non_null(core_svc(f, "dns-sl1"));
+	core_free(f);
+}
+
+static void
+a_task_of_a_service_no_longer_configured_is_killed_after_subscribing(
+    void **state)
+{
+	struct core_fix *f = core_new(true);
+
+	(void)state;
+	spit(f->dir, "torc-schedd-state\t1\n"
+	    "task\told-svc\told-svc.1234\tagent-br1\n");
+	restart(f);
+	assert_null(core_svc(f, "old-svc"));
+	sched_on_subscribed(&f->s, "fw-test", &f->now);
+	assert_true(stub_killed("old-svc.1234"));
+	core_free(f);
+}
+
+static void
+a_corrupt_state_file_is_reported_and_moved_aside(void **state)
+{
+	static const char *const bad[] = {
+		"garbage\n",
+		"torc-schedd-state\t2\n",
+		"torc-schedd-state\t1\nfoo\tbar\n",
+		"torc-schedd-state\t1\ntask\tdns\n",
+		"torc-schedd-state\t1\nondemand\tg\ts",	/* no newline */
+		"",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < nitems(bad); i++) {
+		struct core_fix *f = core_new(true);
+
+		spit(f->dir, bad[i]);
+		restart(f);
+		assert_true(stub_logged("state file: "));
+		assert_true(stub_logged("moved aside to"));
+		assert_string_not_equal(aside(f->dir), "");
+		assert_null(slurp(f->dir));
+		/* The daemon goes on with an empty state. */
+		assert_int_equal(core_svc(f, "dns")->t.state, TSVC_PENDING);
+		core_free(f);
+	}
+}
+
+static void
+a_missing_state_file_is_a_first_start(void **state)
+{
+	struct core_fix *f = core_new(true);
+	struct sched_persist p;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(sched_persist_load(f->dir, 1, &p, err, sizeof(err)),
+	    0);
+	assert_int_equal(p.n_tasks, 0);
+	assert_int_equal(p.n_ondemand, 0);
+	sched_persist_free(&p);
+	assert_string_equal(aside(f->dir), "");
+	core_free(f);
+}
+
+static void
+a_saved_state_reads_back_record_for_record(void **state)
+{
+	struct core_fix *f = core_new(true);
+	struct sched_persist p;
+	char err[256], msg[256];
+
+	(void)state;
+	core_subscribe(f);
+	sched_start_group(&f->s, "dns-sched", &f->now, msg, sizeof(msg),
+	    NULL, NULL);
+	core_offer(f, "br1");
+	assert_int_equal(sched_persist_load(f->dir, 1, &p, err, sizeof(err)),
+	    0);
+	assert_int_equal(p.n_ondemand, 2);	/* dns-sched, dns-sl1 */
+	assert_string_equal(p.ondemand[0].group, "dns-sched");
+	assert_string_equal(p.ondemand[0].service, "dns-sched");
+	/* br1: agent-br1, pcp-br1, dns-sched, dns-sl1. */
+	assert_int_equal(p.n_tasks, 4);
+	for (size_t i = 0; i < p.n_tasks; i++) {
+		struct sched_svc *svc = core_svc(f, p.tasks[i].service);
+
+		assert_non_null(svc);
+		assert_string_equal(svc->t.task_id, p.tasks[i].task_id);
+		assert_string_equal(p.tasks[i].agent_id, "agent-br1");
+	}
+	sched_persist_free(&p);
+	core_free(f);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(launched_tasks_are_written_before_the_accept),
+		cmocka_unit_test(after_a_restart_running_tasks_are_adopted_not_launched_again),
+		cmocka_unit_test(after_a_restart_a_task_the_master_says_is_gone_is_launched_again),
+		cmocka_unit_test(a_started_group_is_still_wanted_after_a_restart_and_a_killed_one_not),
+		cmocka_unit_test(a_task_of_a_service_no_longer_configured_is_killed_after_subscribing),
+		cmocka_unit_test(a_corrupt_state_file_is_reported_and_moved_aside),
+		cmocka_unit_test(a_missing_state_file_is_a_first_start),
+		cmocka_unit_test(a_saved_state_reads_back_record_for_record),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
