@@ -53,7 +53,8 @@ ALL_CFLAGS = $(CFLAGS_BASE) $(WARN) $(SANFLAGS) $(CFLAGS)
 # warnings it was not written for.
 GEN_CFLAGS = $(CFLAGS_BASE) -Wall -Werror $(SANFLAGS) $(CFLAGS)
 LDLIBS_EXT := -lnng -lmicrohttpd -lcurl -ljansson -lprotobuf-c -lyaml \
-	      -lmsgpackc -lpthread -lm
+	      -lmsgpackc -lthrift_c_glib -lgobject-2.0 -lglib-2.0 \
+	      -lpthread -lm
 ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
 # Link the prerequisites as one group: the static libraries refer to each
 # other (common's bus glue uses the ipc codec, which uses common's helpers).

@@ -25,6 +25,7 @@ $(BUILD)/gen/%.pb-c.c $(BUILD)/gen/%.pb-c.h: common/%.proto
 
 COMMON_OBJS := $(COMMON_SRCS:%.c=$(BUILD)/%.o) \
 	$(PROTO_GEN_C:%.c=%.o)
+include common/fboss/module.mk
 LIBCOMMON := $(BUILD)/libtorc_common.a
 
 $(LIBCOMMON): $(COMMON_OBJS)

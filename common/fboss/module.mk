@@ -1,0 +1,38 @@
+# common/fboss/: the FBOSS agent's control service (our IDL excerpt).
+# thrift generates its c_glib code into $(BUILD)/gen/fboss; the objects
+# go into libtorc_common.a, used by torc-routed's FBOSS client and by
+# torc-sim's FBOSS agent.  Included from common/module.mk before the
+# library rule, so COMMON_OBJS is complete when that rule is read.
+#
+# Generated code is not held to our warning list: GEN_CFLAGS, and clang
+# warns about a counter the generator sets and never reads.
+
+THRIFT	?= thrift
+FBOSS_IDL := common/fboss/fboss_ctrl.thrift
+FBOSS_GEN := $(BUILD)/gen/fboss
+FBOSS_GEN_C := $(FBOSS_GEN)/fboss_fboss_ctrl.c $(FBOSS_GEN)/fboss_fboss_ctrl_types.c
+FBOSS_GEN_H := $(FBOSS_GEN_C:%.c=%.h)
+GEN_HDRS += $(FBOSS_GEN_H)
+
+# Compile flags for every file that includes GLib or the generated headers.
+FBOSS_CPPFLAGS := $(shell pkg-config --cflags thrift_c_glib 2>/dev/null) \
+	-I$(FBOSS_GEN)
+
+# One thrift run writes all four files; the stamp stands for them.
+$(FBOSS_GEN)/.stamp: $(FBOSS_IDL)
+	@mkdir -p $(FBOSS_GEN)
+	$(call say,THRIFT,$<)$(THRIFT) --gen c_glib -out $(FBOSS_GEN) $<
+	@touch $@
+
+$(FBOSS_GEN_C) $(FBOSS_GEN_H): $(FBOSS_GEN)/.stamp ;
+
+$(FBOSS_GEN_C:%.c=%.o): ALL_CPPFLAGS += $(FBOSS_CPPFLAGS)
+$(FBOSS_GEN_C:%.c=%.o): GEN_CFLAGS += -Wno-unused-but-set-variable
+
+# The files outside common/ that speak Thrift.
+FBOSS_USERS := $(BUILD)/torc-routed/route_fboss.o \
+	$(BUILD)/tests/sim/sim_fboss.o \
+	$(BUILD)/tests/unit/test_route_fboss.o
+$(FBOSS_USERS): ALL_CPPFLAGS += $(FBOSS_CPPFLAGS)
+
+COMMON_OBJS += $(FBOSS_GEN_C:%.c=%.o)
