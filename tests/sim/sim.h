@@ -34,6 +34,8 @@ struct sim_opts {
 	double	 heartbeat_interval;	/* seconds, 15 */
 	int	 task_start_delay_ms;	/* STARTING -> RUNNING */
 	const char *domain;		/* Consul DNS domain, cfg consul.domain */
+	const char *mesos_auth;		/* --mesos-auth USER:PASSWORD or NULL */
+	double	 offer_timeout;		/* --offer-timeout seconds, 0 = none */
 };
 
 /*

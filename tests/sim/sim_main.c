@@ -42,6 +42,8 @@ enum {
 	OPT_HEARTBEAT,
 	OPT_TASK_DELAY,
 	OPT_LOG_LEVEL,
+	OPT_MESOS_AUTH,
+	OPT_OFFER_TIMEOUT,
 	OPT_HELP,
 };
 
@@ -60,6 +62,8 @@ static const struct option sim_longopts[] = {
 	{ "heartbeat-interval",	required_argument, NULL, OPT_HEARTBEAT },
 	{ "task-start-delay",	required_argument, NULL, OPT_TASK_DELAY },
 	{ "log-level",		required_argument, NULL, OPT_LOG_LEVEL },
+	{ "mesos-auth",		required_argument, NULL, OPT_MESOS_AUTH },
+	{ "offer-timeout",	required_argument, NULL, OPT_OFFER_TIMEOUT },
 	{ "help",		no_argument,	   NULL, OPT_HELP },
 	{ NULL,			0,		   NULL, 0 },
 };
@@ -74,6 +78,7 @@ sim_usage(FILE *fp)
 	    "                [--dns-port 8600] [--switch-port 8080]\n"
 	    "                [--control-port 5051] [--seed N]\n"
 	    "                [--heartbeat-interval S] [--task-start-delay MS]\n"
+	    "                [--mesos-auth USER:PASSWORD] [--offer-timeout S]\n"
 	    "                [--log-level debug|info|warn|error] [--help]\n");
 }
 
@@ -213,6 +218,22 @@ main(int argc, char **argv)
 		case OPT_TASK_DELAY:
 			o.task_start_delay_ms = (int)sim_num(sim_flag_name(c),
 			    optarg, 0, 3600000);
+			break;
+		case OPT_MESOS_AUTH:
+			if (strchr(optarg, ':') == NULL || optarg[0] == ':')
+				sim_badarg("mesos-auth", "\"%s\" is not "
+				    "USER:PASSWORD", optarg);
+			o.mesos_auth = optarg;
+			break;
+		case OPT_OFFER_TIMEOUT:
+			errno = 0;
+			o.offer_timeout = strtod(optarg, &end);
+			if (optarg[0] == '\0' || *end != '\0' || errno != 0 ||
+			    !(o.offer_timeout >= 0.0) ||
+			    o.offer_timeout > 86400.0)
+				sim_badarg("offer-timeout", "\"%s\" is not "
+				    "a number of seconds in [0, 86400]",
+				    optarg);
 			break;
 		case OPT_LOG_LEVEL:
 			if ((level = log_level_parse(optarg)) < 0)
