@@ -24,3 +24,20 @@ $(BUILD)/bin/torc-routed: $(BUILD)/torc-routed/main.o $(LIBROUTED) $(LIBIPC) $(L
 	$(call say,LD,$@)$(LINK)
 
 BINS += $(BUILD)/bin/torc-routed
+
+# routed's integration test (tests/integ/test_routed_sim.c, run by
+# tests/integ/test_routed.sh) and benchmark share a harness that drives
+# torc-sim, fake_schedd and the torc-routed binary.
+ROUTED_HARNESS_OBJ := $(BUILD)/tests/integ/routed_harness.o
+ROUTED_INTEG_BIN := $(BUILD)/tests/integ/test_routed_sim
+
+$(ROUTED_INTEG_BIN): $(BUILD)/tests/integ/test_routed_sim.o \
+		$(ROUTED_HARNESS_OBJ) $(BUILD)/libtorc_testutil.a \
+		$(LIBROUTED) $(LIBIPC) $(LIBCOMMON)
+	$(call say,LD,$@)$(LINK) -lcmocka
+
+TEST_BINS += $(ROUTED_INTEG_BIN)
+
+# Extra prerequisites of the pattern-built benchmark (they join its $^).
+$(BUILD)/tests/bench/bench_routed: $(ROUTED_HARNESS_OBJ) \
+		$(BUILD)/libtorc_testutil.a
