@@ -248,13 +248,13 @@ sched_fsm(struct sched_svc *svc, enum sched_event ev,
 		case SVC_EV_RESTART_DUE:
 			if (from == TSVC_PENDING)
 				why = "already pending";
-			else if (svc->t.kind == TSVC_KIND_SYSTEM &&
-			    !svc->t.is_job)
-				to = TSVC_PENDING;
-			else if (from == TSVC_RESTARTING)
+			else if ((svc->t.kind == TSVC_KIND_SYSTEM &&
+			    !svc->t.is_job) || from == TSVC_RESTARTING)
 				to = TSVC_PENDING;
 			else
 				why = "not restarted: not a system service";
+			if (to == TSVC_PENDING)
+				svc->t.restarts++;
 			break;
 		case SVC_EV_KILL:
 			if (svc->t.kind == TSVC_KIND_SYSTEM) {

@@ -275,6 +275,7 @@ a_failed_system_task_is_restarted_after_the_restart_delay(void **state)
 	core_advance(f, 1000);
 	sched_tick(&f->s, &f->now);
 	assert_int_equal(core_svc(f, "dns")->t.state, TSVC_PENDING);
+	assert_int_equal(core_svc(f, "dns")->t.restarts, 1);
 	core_offer(f, "wedge");
 	assert_int_equal(stub_launched("dns"), 2);
 	assert_int_equal(core_svc(f, "dns")->t.state, TSVC_LAUNCHING);
