@@ -8,6 +8,7 @@ SCHEDD_SRCS := \
 	torc-schedd/sched_persist.c \
 	torc-schedd/sched_place.c \
 	torc-schedd/sched_state.c \
+	torc-schedd/sched_mesos.c \
 	torc-schedd/sched_mesos_wire.c \
 	torc-schedd/sched_taskinfo.c
 
