@@ -155,8 +155,9 @@ apid_completed_cb(void *cls, struct MHD_Connection *conn, void **con_cls,
 		api_routed_cancel(ad, r);
 	if (r->started) {
 		api_stats_record(&ad->stats, r->route, (int)r->status, us);
-		log_info("%s %.200s %u %.3fms%s", r->method, r->path,
-		    r->status, (double)us / 1000.0,
+		/* Integer formatting: this line is written for every request. */
+		log_info("%s %.200s %u %lld.%03lldms%s", r->method, r->path,
+		    r->status, (long long)(us / 1000), (long long)(us % 1000),
 		    toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" :
 		    " (connection closed early)");
 	}
@@ -362,7 +363,10 @@ apid_sync_done(struct apid *ad, struct tmsg *rep, const char *why,
 			    "every %d ms", rep == NULL ? why :
 			    tmsg_type_name(rep->type), API_SYNC_RETRY_MS);
 		ad->sync_wanted = true;
-		ev_timer_start(ad->loop, &ad->sync_timer, API_SYNC_RETRY_MS);
+		/* Soon at first (schedd may be starting too), then every s. */
+		ev_timer_start(ad->loop, &ad->sync_timer,
+		    ad->sync_failures < 4 ? 100 << ad->sync_failures :
+		    API_SYNC_RETRY_MS);
 		return;
 	}
 	/* The snapshot's contents move into the replica. */
@@ -421,6 +425,21 @@ apid_sub_cb(struct ev_loop *loop, int fd, int revents, void *arg)
 }
 
 /* ---- set-up ---------------------------------------------------------- */
+
+/* libmicrohttpd's own complaints (malformed requests...) into our log. */
+static void
+apid_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char buf[512];
+	size_t n;
+
+	(void)cls;
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	n = strlen(buf);
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		buf[--n] = '\0';
+	log_warnx("http: %s", buf);
+}
 
 static void
 apid_signal_cb(struct ev_loop *loop, int signo, void *arg)
@@ -518,8 +537,15 @@ apid_init(struct apid *ad, struct torc_config *cfg,
 	    MHD_OPTION_SOCK_ADDR, &sin,
 	    MHD_OPTION_LISTENING_ADDRESS_REUSE, 1,
 	    MHD_OPTION_CONNECTION_TIMEOUT, 60u,
+	    /*
+	     * MHD zeroes a connection's memory pool after every request:
+	     * 16 KB (half the default) holds any sane request's headers
+	     * and halves that cost.
+	     */
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)API_CONN_MEMORY,
 	    MHD_OPTION_URI_LOG_CALLBACK, apid_uri_cb, ad,
 	    MHD_OPTION_NOTIFY_COMPLETED, apid_completed_cb, ad,
+	    MHD_OPTION_EXTERNAL_LOGGER, apid_mhd_log, ad,
 	    MHD_OPTION_END);
 	if (ad->mhd == NULL) {
 		log_error("cannot listen on %s:%d", ad->listen_host,

@@ -269,6 +269,7 @@ void	api_sse_close_all(struct apid *ad);
 #define API_SCHEDD_TIMEOUT_MS	2000
 #define API_ROUTED_TIMEOUT_MS	2000
 #define API_SYNC_RETRY_MS	1000
+#define API_CONN_MEMORY		(16u * 1024)	/* per connection, headers */
 
 /* One HTTP request: MHD's per-request pointer, from URI to completion. */
 struct api_req {

@@ -6,7 +6,9 @@
  *
  * Environment: BENCH_API_RUNS (default 5), BENCH_API_SECONDS (default 5),
  * BENCH_API_LOG_LEVEL (apid's --log-level, default info: one access log
- * line per request, as in production).
+ * line per request, as in production).  BENCH_API_HOLD=N sets everything
+ * up, prints the URL and keeps apid serving for N seconds instead of
+ * running wrk (for profiling by hand).
  */
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -177,9 +179,33 @@ wrk_ms(const char *s)
 	return v;
 }
 
-/* One wrk run: requests/s and p99 in ms; -1 when wrk failed. */
+/* CPU seconds (user + system) pid has used so far. */
+static double
+cpu_seconds(pid_t pid)
+{
+	unsigned long long ut = 0, st = 0;
+	char path[64], buf[1024], *p;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if ((fp = fopen(path, "r")) == NULL)
+		return 0;
+	if (fgets(buf, sizeof(buf), fp) != NULL &&
+	    (p = strrchr(buf, ')')) != NULL)
+		/* After ") state": fields 4..13, then utime and stime. */
+		sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
+		    "%llu %llu", &ut, &st);
+	fclose(fp);
+	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+/*
+ * One wrk run: requests/s, p99 in ms and the number of requests; -1 when
+ * wrk failed.
+ */
 static int
-run_wrk(const char *url, int seconds, double *rps, double *p99)
+run_wrk(const char *url, int seconds, double *rps, double *p99,
+    double *total)
 {
 	char cmd[512], line[512];
 	FILE *p;
@@ -195,6 +221,9 @@ run_wrk(const char *url, int seconds, double *rps, double *p99)
 		if (strncmp(s, "99%", 3) == 0) {
 			*p99 = wrk_ms(s + 3 + strspn(s + 3, " \t"));
 			got |= 1;
+		} else if (strstr(s, " requests in ") != NULL) {
+			*total = strtod(s, NULL);
+			got |= 4;
 		} else if (strncmp(s, "Requests/sec:", 13) == 0) {
 			*rps = strtod(s + 13, NULL);
 			got |= 2;
@@ -202,7 +231,7 @@ run_wrk(const char *url, int seconds, double *rps, double *p99)
 		    strstr(s, "Socket errors") != NULL)
 			fprintf(stderr, "bench_api: wrk: %s", s);
 	}
-	return pclose(p) == 0 && got == 3 ? 0 : -1;
+	return pclose(p) == 0 && got == 7 ? 0 : -1;
 }
 
 static double
@@ -231,7 +260,7 @@ main(int argc, char **argv)
 	int secs = getenv("BENCH_API_SECONDS") ?
 	    atoi(getenv("BENCH_API_SECONDS")) : 5;
 	char dir[64], bin[600], listen[64], url[128], log[128], cmd[160];
-	double rps[32], p99[32], rss[32];
+	double rps[32], p99[32], rss[32], cpu[32];
 	struct fake_schedd *fs;
 	int port, n = 0, st = 1;
 	int64_t deadline;
@@ -283,14 +312,26 @@ main(int argc, char **argv)
 		fail_line("torc-apid did not answer");
 		goto out;
 	}
+	if (getenv("BENCH_API_HOLD") != NULL) {
+		fprintf(stderr, "bench_api: apid pid %d serving %s\n", (int)pid,
+		    url);
+		sleep((unsigned)atoi(getenv("BENCH_API_HOLD")));
+		goto out;
+	}
 	for (int r = 0; r < runs; r++) {
-		if (run_wrk(url, secs, &rps[n], &p99[n]) != 0) {
+		double c0 = cpu_seconds(pid), total = 0;
+
+		if (run_wrk(url, secs, &rps[n], &p99[n], &total) != 0 ||
+		    total <= 0) {
 			fprintf(stderr, "bench_api: wrk run %d failed\n", r);
 			continue;
 		}
+		/* CPU per request: steadier than req/s on a shared machine. */
+		cpu[n] = (cpu_seconds(pid) - c0) * 1e6 / total;
 		rss[n] = rss_mb(pid, "VmHWM:");
 		fprintf(stderr, "bench_api: run %d: %.0f req/s, p99 %.3f ms, "
-		    "peak RSS %.1f MB\n", r + 1, rps[n], p99[n], rss[n]);
+		    "%.1f us CPU/request, peak RSS %.1f MB\n", r + 1, rps[n],
+		    p99[n], cpu[n], rss[n]);
 		n++;
 	}
 	if (n == 0) {
@@ -299,6 +340,7 @@ main(int argc, char **argv)
 	}
 	report("api.services_running_rps", "req/s", rps, n, 20000, false);
 	report("api.services_running_p99", "ms", p99, n, 5, true);
+	report("api.services_running_cpu", "us/req", cpu, n, 0, true);
 	report("api.apid_peak_rss", "MB", rss, n, 32, true);
 	st = 0;
 out:
