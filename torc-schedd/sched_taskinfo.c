@@ -401,8 +401,8 @@ static int
 ti_check_fields(const struct mesos_task_spec *sp, char *err, size_t errlen)
 {
 	if (!ti_id_valid(sp->task_id)) {
-		snprintf(err, errlen, "task id '%s' is not a valid Mesos id",
-		    sp->task_id != NULL ? sp->task_id : "");
+		snprintf(err, errlen, "task id '%.64s' is not a valid Mesos "
+		    "id", sp->task_id != NULL ? sp->task_id : "");
 		return -1;
 	}
 	if (ti_empty(sp->name)) {
@@ -410,9 +410,9 @@ ti_check_fields(const struct mesos_task_spec *sp, char *err, size_t errlen)
 		return -1;
 	}
 	if (!ti_id_valid(sp->agent_id)) {
-		snprintf(err, errlen, "%s: agent id '%s' is not a valid Mesos "
-		    "id", sp->task_id, sp->agent_id != NULL ? sp->agent_id :
-		    "");
+		snprintf(err, errlen, "%s: agent id '%.64s' is not a valid "
+		    "Mesos id", sp->task_id, sp->agent_id != NULL ?
+		    sp->agent_id : "");
 		return -1;
 	}
 	if (ti_empty(sp->image)) {
