@@ -534,6 +534,7 @@ apid_init(struct apid *ad, struct torc_config *cfg,
 	ad->mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_TURBO |
 	    MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG,
 	    (uint16_t)ad->listen_port, NULL, NULL, apid_handler, ad,
+	    MHD_OPTION_EXTERNAL_LOGGER, apid_mhd_log, ad,	/* first */
 	    MHD_OPTION_SOCK_ADDR, &sin,
 	    MHD_OPTION_LISTENING_ADDRESS_REUSE, 1,
 	    MHD_OPTION_CONNECTION_TIMEOUT, 60u,
@@ -545,7 +546,6 @@ apid_init(struct apid *ad, struct torc_config *cfg,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)API_CONN_MEMORY,
 	    MHD_OPTION_URI_LOG_CALLBACK, apid_uri_cb, ad,
 	    MHD_OPTION_NOTIFY_COMPLETED, apid_completed_cb, ad,
-	    MHD_OPTION_EXTERNAL_LOGGER, apid_mhd_log, ad,
 	    MHD_OPTION_END);
 	if (ad->mhd == NULL) {
 		log_error("cannot listen on %s:%d", ad->listen_host,
