@@ -319,6 +319,7 @@ struct sched {
 	bool			 suppressed;
 	bool			 persist_dirty;
 	int64_t			 last_reconcile_s;
+	int64_t			 last_probe_ms;	/* REVIVE to see nodes */
 	/* Tasks from the state file whose service is no longer wanted. */
 	struct sched_persist_task *orphans;
 	size_t			 n_orphans;

@@ -44,8 +44,9 @@
  * Announced services are removed when their sub-scheduler stopped
  * refreshing them.  A node with no offer or update for the timeout is
  * inactive.  While offers are suppressed, a node is only seen through
- * updates, so stateclean revives offers when an active node has been
- * quiet for half the timeout.
+ * updates, so stateclean revives offers (at most once a timeout) when an
+ * active node has been quiet for half the timeout or a configured node
+ * is inactive.
  */
 
 void
@@ -686,6 +687,12 @@ sched_on_update(struct sched *s, const struct mesos_status *st,
 	if (node != NULL) {
 		node->t.last_seen = now->wall_s;
 		node->last_seen_ms = now->mono_ms;
+		/* A reconciliation answer only repeats the master's view;
+		 * an agent's own update shows it is alive. */
+		if (!node->t.active && !st->reconciliation) {
+			node->t.active = true;
+			node->dirty = true;
+		}
 	}
 	svc = sched_svc_by_task(&s->st, st->task_id);
 	if (svc == NULL)
@@ -803,8 +810,11 @@ sched_stateclean(struct sched *s, const struct sched_now *now)
 		struct sched_node *n = s->st.nodes[i];
 		int64_t age = now->mono_ms - n->last_seen_ms;
 
-		if (!n->t.active)
+		if (!n->t.active) {
+			if (n->t.configured)
+				quiet = true;	/* back yet? */
 			continue;
+		}
 		if (age > timeout) {
 			n->t.active = false;
 			n->dirty = true;
@@ -815,9 +825,14 @@ sched_stateclean(struct sched *s, const struct sched_now *now)
 			quiet = true;
 		}
 	}
+	/* Offers show which nodes are alive; at most once a timeout. */
 	if (quiet && s->suppressed && s->mc != NULL && s->subscribed &&
-	    mesos_revive(s->mc) == 0)
-		s->suppressed = false;	/* offers show the nodes alive */
+	    (s->last_probe_ms == 0 ||
+	    now->mono_ms - s->last_probe_ms >= timeout) &&
+	    mesos_revive(s->mc) == 0) {
+		s->suppressed = false;
+		s->last_probe_ms = now->mono_ms;
+	}
 	for (size_t i = 0; i < s->st.n_svcs; i++)
 		sched_place_explain(&s->st, s->st.svcs[i]);
 	sched_flush(s);

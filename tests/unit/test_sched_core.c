@@ -441,6 +441,53 @@ a_quiet_node_while_suppressed_makes_stateclean_revive_offers(
 }
 
 static void
+an_inactive_configured_node_makes_stateclean_probe_once_a_timeout(
+    void **state)
+{
+	struct core_fix *f = core_new(false);
+	int64_t first;
+
+	(void)state;
+	core_subscribe(f);
+	f->s.suppressed = true;
+	sched_stateclean(&f->s, &f->now);	/* br1, br2 never seen */
+	assert_int_equal(stub.revive, 1);
+	first = f->s.last_probe_ms;
+	assert_int_equal(first, f->now.mono_ms);
+	f->s.suppressed = true;
+	core_advance(f, 1000);
+	sched_stateclean(&f->s, &f->now);
+	assert_int_equal(f->s.last_probe_ms, first);
+	f->s.suppressed = true;
+	core_advance(f, 30000);
+	sched_stateclean(&f->s, &f->now);
+	assert_int_equal(f->s.last_probe_ms, f->now.mono_ms);
+	core_free(f);
+}
+
+static void
+an_agent_update_marks_its_inactive_node_active_again(void **state)
+{
+	struct core_fix *f = core_new(false);
+	const char *tid;
+	struct mesos_status st;
+
+	(void)state;
+	core_subscribe(f);
+	tid = core_run(f, "dns", "wedge");
+	sched_on_agent_failure(&f->s, "agent-wedge", &f->now);
+	assert_false(sched_node_find(&f->s.st, "wedge")->t.active);
+	st = stub_status(tid, "agent-wedge", MESOS_TASK_RUNNING);
+	st.reconciliation = true;
+	sched_on_update(&f->s, &st, &f->now);
+	assert_false(sched_node_find(&f->s.st, "wedge")->t.active);
+	st.reconciliation = false;
+	sched_on_update(&f->s, &st, &f->now);
+	assert_true(sched_node_find(&f->s.st, "wedge")->t.active);
+	core_free(f);
+}
+
+static void
 an_agent_failure_makes_its_node_inactive(void **state)
 {
 	struct core_fix *f = core_new(false);
@@ -520,6 +567,8 @@ main(void)
 		cmocka_unit_test(a_lost_task_that_comes_back_within_the_grace_is_kept),
 		cmocka_unit_test(a_node_without_offers_or_updates_for_the_timeout_is_inactive),
 		cmocka_unit_test(a_quiet_node_while_suppressed_makes_stateclean_revive_offers),
+		cmocka_unit_test(an_inactive_configured_node_makes_stateclean_probe_once_a_timeout),
+		cmocka_unit_test(an_agent_update_marks_its_inactive_node_active_again),
 		cmocka_unit_test(an_agent_failure_makes_its_node_inactive),
 		cmocka_unit_test(a_launch_that_cannot_be_sent_returns_the_service_to_pending),
 		cmocka_unit_test(healthcheck_restarts_a_system_service_left_ended),
