@@ -1,76 +1,183 @@
 /*
- * schedd.c - torc-schedd's event loop and its bus endpoints.
+ * schedd.c - torc-schedd's event loop: the bus endpoints, the Mesos
+ * connection and the spec's timers, wired to the scheduling core.
  *
- * Receives on schedd.ipc: SYNC_REQ, QUERY_REQ, CTL_*.
- * Publishes on events.ipc: SCHED_STATUS (at start and every statesync
- * interval; SVC_UPDATE, SVC_REMOVE and NODE_UPDATE as state changes).
+ * Receives on schedd.ipc: SYNC_REQ, QUERY_REQ, CTL_* (answered by
+ * sched_ipc.c; a request that does not decode gets ERROR 400).
+ * Publishes on events.ipc: SVC_UPDATE, SVC_REMOVE, NODE_UPDATE and
+ * SCHED_STATUS, as the core reports them, each with the next seq.
+ *
+ * Everything runs on this loop's thread: the Mesos connection's curl
+ * sockets and timers, the nng descriptors and our timers.
  */
 #include "schedd.h"
 
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "monotime.h"
+#include "sched_mesos.h"
 #include "util.h"
 
-static void
-schedd_fill_status(struct schedd *sd, struct tmsg_sched_status *st)
+/* Restarts due are checked at least this often. */
+#define SCHEDD_TICK_MAX_MS	1000
+
+static struct sched_now
+schedd_now(void)
 {
-	memset(st, 0, sizeof(*st));
-	st->instance = sd->instance;
-	st->framework_id = "";
-	st->mesos_state = "disconnected";
-	st->master = (char *)sd->opts->master_url;
+	struct sched_now now = { .mono_ms = mono_ms(), .wall_s = wall_s() };
+
+	return now;
 }
 
-/* Configured nodes as the bus shows them before any agent reported. */
-static struct tmsg_node *
-schedd_config_nodes(struct schedd *sd, uint32_t *n)
-{
-	struct tmsg_node *nodes = xcalloc(sd->cfg->n_nodes, sizeof(*nodes));
-
-	for (size_t i = 0; i < sd->cfg->n_nodes; i++) {
-		const struct cfg_node *cn = &sd->cfg->nodes[i];
-		struct tmsg_node *tn = &nodes[i];
-
-		tn->name = cn->name;
-		tn->ip = cn->ip;
-		tn->external_ip = cn->external_ip;
-		tn->management_ip = cn->management_ip;
-		tn->node_type = (char *)cfg_node_type_name(cn->type);
-		tn->node_function = "none";
-		tn->configured = true;
-		tn->port_id = cn->port;
-	}
-	*n = (uint32_t)sd->cfg->n_nodes;
-	return nodes;
-}
+/* Core hooks. */
 
 static void
-schedd_publish(struct schedd *sd, struct tmsg *m)
+schedd_publish(void *arg, const struct tmsg *m)
 {
+	struct schedd *sd = arg;
 	char err[256];
 
-	m->seq = ++sd->seq;
 	if (bus_send(&sd->pub, m, err, sizeof(err)) != 0)
 		log_warnx("publish %s: %s", tmsg_type_name(m->type), err);
 }
 
 static void
-schedd_status_cb(struct ev_loop *loop, void *arg)
+schedd_log(void *arg, enum sched_log_level lvl, const char *line)
+{
+	(void)arg;
+	switch (lvl) {
+	case SCHED_LOG_DEBUG:
+		log_debug("%s", line);
+		break;
+	case SCHED_LOG_INFO:
+		log_info("%s", line);
+		break;
+	case SCHED_LOG_WARN:
+		log_warnx("%s", line);
+		break;
+	case SCHED_LOG_ERROR:
+	default:
+		log_error("%s", line);
+		break;
+	}
+}
+
+/* Mesos callbacks: straight to the core, with the time. */
+
+static void
+schedd_subscribed(void *arg, const char *framework_id)
 {
 	struct schedd *sd = arg;
-	struct tmsg m = { .type = TMSG_SCHED_STATUS };
+	struct sched_now now = schedd_now();
 
-	(void)loop;
-	schedd_fill_status(sd, &m.u.status);
-	schedd_publish(sd, &m);
-	ev_timer_start(sd->loop, &sd->status_timer,
+	sched_on_subscribed(&sd->core, framework_id, &now);
+}
+
+static void
+schedd_disconnected(void *arg, const char *why)
+{
+	struct schedd *sd = arg;
+	struct sched_now now = schedd_now();
+
+	sched_on_disconnected(&sd->core, why, &now);
+}
+
+static void
+schedd_offers(void *arg, const struct mesos_offer *offers, size_t n)
+{
+	struct schedd *sd = arg;
+	struct sched_now now = schedd_now();
+
+	sched_on_offers(&sd->core, offers, n, &now);
+}
+
+static void
+schedd_rescind(void *arg, const char *offer_id)
+{
+	/* Offers are answered as they arrive; nothing is held. */
+	(void)arg;
+	log_debug("offer %s rescinded", offer_id);
+}
+
+static void
+schedd_update(void *arg, const struct mesos_status *st)
+{
+	struct schedd *sd = arg;
+	struct sched_now now = schedd_now();
+
+	sched_on_update(&sd->core, st, &now);
+}
+
+static void
+schedd_agent_failure(void *arg, const char *agent_id)
+{
+	struct schedd *sd = arg;
+	struct sched_now now = schedd_now();
+
+	sched_on_agent_failure(&sd->core, agent_id, &now);
+}
+
+static void
+schedd_reconciled(void *arg)
+{
+	struct schedd *sd = arg;
+	struct sched_now now = schedd_now();
+
+	sched_on_reconciled(&sd->core, &now);
+}
+
+/* Timers. */
+
+static void
+schedd_statesync_cb(struct ev_loop *loop, void *arg)
+{
+	struct schedd *sd = arg;
+	struct sched_now now = schedd_now();
+
+	sched_statesync(&sd->core, &now);
+	ev_timer_start(loop, &sd->statesync_timer,
 	    (int64_t)sd->cfg->statesync.poll_interval * 1000);
 }
+
+static void
+schedd_stateclean_cb(struct ev_loop *loop, void *arg)
+{
+	struct schedd *sd = arg;
+	struct sched_now now = schedd_now();
+
+	sched_stateclean(&sd->core, &now);
+	ev_timer_start(loop, &sd->stateclean_timer,
+	    (int64_t)sd->cfg->stateclean.poll_interval * 1000);
+}
+
+static void
+schedd_health_cb(struct ev_loop *loop, void *arg)
+{
+	struct schedd *sd = arg;
+	struct sched_now now = schedd_now();
+
+	sched_healthcheck(&sd->core, &now);
+	ev_timer_start(loop, &sd->health_timer,
+	    (int64_t)sd->cfg->healthcheck.poll_interval * 1000);
+}
+
+static void
+schedd_tick_cb(struct ev_loop *loop, void *arg)
+{
+	struct schedd *sd = arg;
+	struct sched_now now = schedd_now();
+	int64_t next = sched_tick(&sd->core, &now);
+
+	if (next < 0 || next > SCHEDD_TICK_MAX_MS)
+		next = SCHEDD_TICK_MAX_MS;
+	ev_timer_start(loop, &sd->tick_timer, next);
+}
+
+/* schedd.ipc */
 
 static void
 schedd_reply(struct schedd *sd, struct tmsg *rep)
@@ -79,53 +186,6 @@ schedd_reply(struct schedd *sd, struct tmsg *rep)
 
 	if (bus_send(&sd->rep, rep, err, sizeof(err)) != 0)
 		log_warnx("reply %s: %s", tmsg_type_name(rep->type), err);
-}
-
-static void
-schedd_reply_error(struct schedd *sd, uint64_t id, int code, const char *msg)
-{
-	struct tmsg rep = { .type = TMSG_ERROR, .seq = id };
-
-	rep.u.error.code = code;
-	rep.u.error.message = (char *)msg;
-	schedd_reply(sd, &rep);
-}
-
-static void
-schedd_dispatch_req(struct schedd *sd, struct tmsg *m)
-{
-	struct tmsg rep = { .seq = m->seq };
-
-	switch (m->type) {
-	case TMSG_SYNC_REQ:
-		rep.type = TMSG_SYNC_REP;
-		rep.u.snap.seq = sd->seq;
-		schedd_fill_status(sd, &rep.u.snap.status);
-		rep.u.snap.nodes = schedd_config_nodes(sd, &rep.u.snap.n_nodes);
-		schedd_reply(sd, &rep);
-		free(rep.u.snap.nodes);
-		break;
-	case TMSG_QUERY_REQ:
-		rep.type = TMSG_QUERY_REP;
-		if (m->u.query.what == TQUERY_NODES)
-			rep.u.query_rep.nodes = schedd_config_nodes(sd,
-			    &rep.u.query_rep.n_nodes);
-		schedd_reply(sd, &rep);
-		free(rep.u.query_rep.nodes);
-		break;
-	case TMSG_CTL_START_GROUP:
-	case TMSG_CTL_KILL:
-	case TMSG_CTL_ANNOUNCE:
-	case TMSG_CTL_FORGET_FRAMEWORK:
-		schedd_reply_error(sd, m->seq, 503,
-		    "not connected to a Mesos master");
-		break;
-	default:
-		log_warnx("schedd.ipc: unexpected %s request",
-		    tmsg_type_name(m->type));
-		schedd_reply_error(sd, m->seq, 400, "unexpected message type");
-		break;
-	}
 }
 
 static void
@@ -139,17 +199,28 @@ schedd_rep_cb(struct ev_loop *loop, int fd, int revents, void *arg)
 	(void)fd;
 	(void)revents;
 	for (;;) {
-		struct tmsg m;
+		struct tmsg m, rep;
+		struct sched_now now;
 
 		rv = bus_recv(&sd->rep, &m, err, sizeof(err));
 		if (rv == 0)
 			break;
 		if (rv < 0) {
+			/* A REP socket must answer to take the next one. */
+			struct tmsg e = { .type = TMSG_ERROR };
+
 			log_warnx("schedd.ipc: bad request: %s", err);
-			schedd_reply_error(sd, 0, 400, err);
+			e.u.error.code = 400;
+			e.u.error.message = err;
+			schedd_reply(sd, &e);
 			continue;
 		}
-		schedd_dispatch_req(sd, &m);
+		now = schedd_now();
+		sched_ipc_handle(&sd->core, &m, &rep, &now);
+		if (rep.type == TMSG_ERROR)
+			log_warnx("schedd.ipc: %s", rep.u.error.message);
+		schedd_reply(sd, &rep);
+		tmsg_free(&rep);
 		tmsg_free(&m);
 	}
 }
@@ -162,10 +233,49 @@ schedd_signal_cb(struct ev_loop *loop, int signo, void *arg)
 	ev_break(loop);
 }
 
+static int
+schedd_mesos_init(struct schedd *sd)
+{
+	static const struct mesos_cbs cbs = {
+		.subscribed = schedd_subscribed,
+		.disconnected = schedd_disconnected,
+		.offers = schedd_offers,
+		.rescind = schedd_rescind,
+		.update = schedd_update,
+		.agent_failure = schedd_agent_failure,
+		.reconciled = schedd_reconciled,
+	};
+	struct mesos_conn_opts mo = { 0 };
+	char host[256] = "", err[1024] = "";
+
+	if (gethostname(host, sizeof(host) - 1) != 0)
+		tstrlcpy(host, "localhost", sizeof(host));
+	mo.master_url = sd->opts->master_url;
+	mo.state_dir = sd->opts->state_dir;
+	mo.user = sd->cfg->mesos.user;
+	mo.name = sd->cfg->name;
+	mo.hostname = host;
+	mo.role = sd->cfg->mesos.role;
+	mo.failover_timeout = sd->cfg->mesos.failover_timeout;
+	sd->mc = mesos_new(sd->loop, &mo, &cbs, sd, err, sizeof(err));
+	if (sd->mc == NULL) {
+		log_error("mesos: %s", err);
+		return -1;
+	}
+	if (err[0] != '\0')
+		log_error("mesos: %s", err);	/* e.g. corrupt id moved aside */
+	sched_set_mesos(&sd->core, sd->mc);
+	mesos_start(sd->mc);
+	return 0;
+}
+
 int
 schedd_init(struct schedd *sd, struct torc_config *cfg,
     const struct cli_opts *opts)
 {
+	struct sched_hooks hooks = { .publish = schedd_publish,
+	    .log = schedd_log };
+	struct sched_now now = schedd_now();
 	char url[512], err[512];
 
 	memset(sd, 0, sizeof(*sd));
@@ -187,12 +297,25 @@ schedd_init(struct schedd *sd, struct torc_config *cfg,
 		log_error("%s", err);
 		return -1;
 	}
+	hooks.arg = sd;
+	sched_init(&sd->core, cfg, opts->state_dir, &hooks, sd->instance,
+	    &now);
+	if (schedd_mesos_init(sd) != 0)
+		return -1;
 	bus_watch(&sd->rep, sd->loop, schedd_rep_cb, sd);
 	ev_signal(sd->loop, SIGINT, schedd_signal_cb, sd);
 	ev_signal(sd->loop, SIGTERM, schedd_signal_cb, sd);
 	signal(SIGPIPE, SIG_IGN);
-	ev_timer_init(&sd->status_timer, schedd_status_cb, sd);
-	ev_timer_start(sd->loop, &sd->status_timer, 0);
+	ev_timer_init(&sd->statesync_timer, schedd_statesync_cb, sd);
+	ev_timer_init(&sd->stateclean_timer, schedd_stateclean_cb, sd);
+	ev_timer_init(&sd->health_timer, schedd_health_cb, sd);
+	ev_timer_init(&sd->tick_timer, schedd_tick_cb, sd);
+	/* Status and the first health check at once, not one interval in. */
+	ev_timer_start(sd->loop, &sd->statesync_timer, 0);
+	ev_timer_start(sd->loop, &sd->health_timer, 0);
+	ev_timer_start(sd->loop, &sd->stateclean_timer,
+	    (int64_t)cfg->stateclean.poll_interval * 1000);
+	ev_timer_start(sd->loop, &sd->tick_timer, SCHEDD_TICK_MAX_MS);
 	return 0;
 }
 
@@ -205,6 +328,12 @@ schedd_run(struct schedd *sd)
 void
 schedd_shutdown(struct schedd *sd)
 {
+	if (sd->mc != NULL) {
+		mesos_free(sd->mc);
+		sd->mc = NULL;
+	}
+	sched_set_mesos(&sd->core, NULL);
+	sched_free(&sd->core);
 	bus_close(&sd->rep);
 	bus_close(&sd->pub);
 	ev_loop_free(sd->loop);

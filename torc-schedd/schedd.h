@@ -1,7 +1,8 @@
 /*
  * schedd.h - torc-schedd: owns the Mesos connection and all service and
  * node state; answers requests on schedd.ipc and publishes every change
- * on events.ipc.
+ * on events.ipc.  The scheduling itself is in sched.h; this is the
+ * daemon around it (loop, sockets, timers).
  */
 #ifndef TORC_SCHEDD_H
 #define TORC_SCHEDD_H
@@ -12,6 +13,9 @@
 #include "cfg.h"
 #include "cli.h"
 #include "ev.h"
+#include "sched.h"
+
+struct mesos_conn;
 
 struct schedd {
 	struct torc_config	*cfg;
@@ -19,9 +23,13 @@ struct schedd {
 	struct ev_loop		*loop;
 	struct bus_sock		 rep;		/* schedd.ipc */
 	struct bus_sock		 pub;		/* events.ipc */
-	uint64_t		 seq;		/* last published */
 	uint64_t		 instance;	/* random per process */
-	struct ev_timer		 status_timer;
+	struct sched		 core;
+	struct mesos_conn	*mc;
+	struct ev_timer		 statesync_timer;
+	struct ev_timer		 stateclean_timer;
+	struct ev_timer		 health_timer;
+	struct ev_timer		 tick_timer;
 };
 
 /* schedd.c */
