@@ -357,15 +357,17 @@ apid_sync_done(struct apid *ad, struct tmsg *rep, const char *why,
 
 	(void)arg;
 	if (rep == NULL || rep->type != TMSG_SYNC_REP) {
-		/* Say it once, not every retry while schedd is away. */
-		if (ad->sync_failures++ == 0)
-			log_warnx("sync from torc-schedd failed: %s; retrying "
-			    "every %d ms", rep == NULL ? why :
-			    tmsg_type_name(rep->type), API_SYNC_RETRY_MS);
+		/*
+		 * Say it once, not on every retry while schedd is away, and
+		 * not for the first tries while the connection is made.
+		 */
+		if (++ad->sync_failures == 3)
+			log_warnx("sync from torc-schedd failed: %s; retrying",
+			    rep == NULL ? why : tmsg_type_name(rep->type));
 		ad->sync_wanted = true;
 		/* Soon at first (schedd may be starting too), then every s. */
 		ev_timer_start(ad->loop, &ad->sync_timer,
-		    ad->sync_failures < 4 ? 100 << ad->sync_failures :
+		    ad->sync_failures < 4 ? 100 << (ad->sync_failures - 1) :
 		    API_SYNC_RETRY_MS);
 		return;
 	}

@@ -1017,6 +1017,80 @@ a_missed_event_makes_apid_resync(void **state)
 	fake_schedd_remove_service(E.fs, "loud-one");
 }
 
+
+static void
+a_burst_of_commands_is_answered_one_by_one(void **state)
+{
+	enum { N = 20 };
+	unsigned before = fake_schedd_count(E.fs, TMSG_CTL_START_GROUP);
+	CURLM *m = curl_multi_init();
+	CURL *c[N];
+	struct http h[N];
+	char url[128];
+	int64_t deadline = mono_ms() + 10000;
+	int running = 1;
+
+	(void)state;
+	snprintf(url, sizeof(url),
+	    "http://127.0.0.1:%d/start/group?name=dns-sl", E.port);
+	for (int i = 0; i < N; i++) {
+		memset(&h[i], 0, sizeof(h[i]));
+		h[i].body = xstrdup("");
+		c[i] = curl_easy_init();
+		curl_easy_setopt(c[i], CURLOPT_URL, url);
+		curl_easy_setopt(c[i], CURLOPT_WRITEFUNCTION, body_cb);
+		curl_easy_setopt(c[i], CURLOPT_WRITEDATA, &h[i]);
+		curl_easy_setopt(c[i], CURLOPT_NOPROXY, "*");
+		curl_multi_add_handle(m, c[i]);
+	}
+	while (running > 0 && mono_ms() < deadline) {
+		curl_multi_perform(m, &running);
+		curl_multi_poll(m, NULL, 0, 50, NULL);
+	}
+	assert_int_equal(running, 0);
+	for (int i = 0; i < N; i++) {
+		long st = 0;
+
+		curl_easy_getinfo(c[i], CURLINFO_RESPONSE_CODE, &st);
+		assert_int_equal(st, 200);
+		curl_multi_remove_handle(m, c[i]);
+		curl_easy_cleanup(c[i]);
+		http_free(&h[i]);
+	}
+	curl_multi_cleanup(m);
+	/* One request in flight at a time, none lost. */
+	assert_int_equal(fake_schedd_count(E.fs, TMSG_CTL_START_GROUP),
+	    before + N);
+}
+
+static void
+a_restarted_schedd_is_followed_again(void **state)
+{
+	int64_t deadline = mono_ms() + 10000;
+	struct tmsg_service s = { 0 };
+	struct http h;
+	int found = 0;
+
+	(void)state;
+	fake_schedd_stop(E.fs);
+	E.fs = fake_schedd_start(E.dir);
+	assert_non_null(E.fs);
+	/* A new schedd starts its sequence again at 1. */
+	s.name = "after-restart";
+	s.state = TSVC_RUNNING;
+	s.memory = 64.0;
+	while (!found && mono_ms() < deadline) {
+		fake_schedd_put_service(E.fs, &s);
+		http_get(&h, "/services");
+		found = strstr(h.body, "after-restart") != NULL &&
+		    strstr(h.body, "pcp-wedge") == NULL;
+		http_free(&h);
+		if (!found)
+			usleep(50000);
+	}
+	assert_true(found);
+}
+
 static void
 apid_restarts_and_answers_the_same(void **state)
 {
@@ -1072,6 +1146,8 @@ main(void)
 		cmocka_unit_test(a_silent_routed_gives_503_and_metrics_without_it),
 		cmocka_unit_test(events_deliver_a_published_change),
 		cmocka_unit_test(a_missed_event_makes_apid_resync),
+		cmocka_unit_test(a_burst_of_commands_is_answered_one_by_one),
+		cmocka_unit_test(a_restarted_schedd_is_followed_again),
 		cmocka_unit_test(apid_restarts_and_answers_the_same),
 	};
 
