@@ -32,6 +32,15 @@ wait_until() {
 	done
 }
 
+system_services_running() {
+	local n
+	n=$(curl -sf localhost:3000/services | jq '[.[] |
+	    select(.is_system_service)] as $s | if ($s | length) > 0 and
+	    ([$s[] | select(.state != "Running")] | length) == 0
+	    then 0 else 1 end') || return 1
+	[ "$n" = 0 ]
+}
+
 start() {
 	if running; then
 		echo "demo already running (make demo-stop first)"
@@ -69,6 +78,11 @@ EOC
 		ctl status || true
 		exit 1
 	fi
+	# The demo is ready when every system service runs.
+	if ! wait_until 60 system_services_running; then
+		echo "system services not all running after 60 s:" >&2
+		curl -s localhost:3000/services/pending >&2 || true
+	fi
 	# supervisord calls a program RUNNING once it stayed up startsecs.
 	wait_until 15 sh -c "[ \$(supervisorctl -c '$CONF' status | \
 	    grep -c RUNNING) -eq 4 ]" || true
@@ -77,13 +91,17 @@ EOC
 
 torc is running against the simulated rack (logs in $DEMO/log).
 Try:
-  curl localhost:3000/admin/ping
-  curl -s localhost:5051/mesos/agents | jq .        # the simulated agents
-  $BIN/torcctl encode query nodes > /tmp/q && \\
-    nngcat --req --connect ipc://$DEMO/run/schedd.ipc --file /tmp/q --raw | \\
-    $BIN/torcctl decode | jq .
+  curl -s localhost:3000/services/running | jq -c '.[] | [.name, .node_name, .ip]'
+  curl -s localhost:3000/nodes | jq -c '.[] | [.name, .active]'
+  curl -s 'localhost:3000/start/group?name=dns-sl'      # dns-sl1 on the torc network
+  curl -s localhost:3000/routes | jq .                  # its /32 route, as programmed
+  curl -s localhost:5051/switch/routes | jq .           # the route on the simulated switch
+  dig +short @127.0.0.1 -p 8600 dns-sl1.service.torc
+  dig +short @127.0.0.1 -p 8600 dns.service.torc
+  curl -s -X DELETE 'localhost:3000/service?name=dns-sl1'   # route and DNS entry go
+  curl -s localhost:3000/metrics | grep '^torc_'
   nngcat --sub --connect ipc://$DEMO/run/events.ipc --subscribe "" \\
-    --msgpack | $BIN/torcctl decode                  # watch the bus
+    --msgpack | $BIN/torcctl decode                      # watch the bus
   supervisorctl -c $CONF status
 Stop it with: make demo-stop
 EOT
