@@ -11,6 +11,7 @@ ROUTED_SRCS := \
 	torc-routed/route_status.c \
 	torc-routed/route_sys.c \
 	torc-routed/routed.c
+ROUTED_SRCS += torc-routed/route_fboss.c
 
 ROUTED_OBJS := $(ROUTED_SRCS:%.c=$(BUILD)/%.o)
 LIBROUTED := $(BUILD)/librouted.a

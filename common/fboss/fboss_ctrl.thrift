@@ -61,7 +61,7 @@ struct NextHopThrift {
 struct UnicastRoute {
 	1: required IpPrefix dest
 	2: list<BinaryAddress> nextHopAddrs
-	4: list<NextHopThrift> nextHops
+	4: optional list<NextHopThrift> nextHops
 }
 
 service FbossCtrl {

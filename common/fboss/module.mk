@@ -18,10 +18,15 @@ GEN_HDRS += $(FBOSS_GEN_H)
 FBOSS_CPPFLAGS := $(shell pkg-config --cflags thrift_c_glib 2>/dev/null) \
 	-I$(FBOSS_GEN)
 
-# One thrift run writes all four files; the stamp stands for them.
-$(FBOSS_GEN)/.stamp: $(FBOSS_IDL)
+# One thrift run writes all four files; the stamp stands for them.  The
+# generated finalizers are then made to chain up (chain-finalize.awk).
+$(FBOSS_GEN)/.stamp: $(FBOSS_IDL) common/fboss/chain-finalize.awk
 	@mkdir -p $(FBOSS_GEN)
 	$(call say,THRIFT,$<)$(THRIFT) --gen c_glib -out $(FBOSS_GEN) $<
+	@for f in $(FBOSS_GEN_C); do \
+		awk -f common/fboss/chain-finalize.awk $$f >$$f.tmp && \
+		mv $$f.tmp $$f || exit 1; \
+	done
 	@touch $@
 
 $(FBOSS_GEN_C) $(FBOSS_GEN_H): $(FBOSS_GEN)/.stamp ;
@@ -35,4 +40,6 @@ FBOSS_USERS := $(BUILD)/torc-routed/route_fboss.o \
 	$(BUILD)/tests/unit/test_route_fboss.o
 $(FBOSS_USERS): ALL_CPPFLAGS += $(FBOSS_CPPFLAGS)
 
-COMMON_OBJS += $(FBOSS_GEN_C:%.c=%.o)
+$(BUILD)/common/fboss/fboss_gobject.o: ALL_CPPFLAGS += $(FBOSS_CPPFLAGS)
+
+COMMON_OBJS += $(FBOSS_GEN_C:%.c=%.o) $(BUILD)/common/fboss/fboss_gobject.o

@@ -1,8 +1,9 @@
 /*
  * sim.h - torc-sim, the simulated rack: a Mesos master with agents
  * (sim_mesos.c), a Consul agent (sim_consul.c) with its DNS responder
- * (sim_dns.c), a SnapRoute FlexSwitch agent (sim_switch.c), and the JSON
- * control API for tests (sim_control.c, sim_main.c).
+ * (sim_dns.c), a SnapRoute FlexSwitch agent (sim_switch.c), an FBOSS
+ * agent speaking Thrift (sim_fboss.c), and the JSON control API for tests
+ * (sim_control.c, sim_main.c).
  *
  * Each part runs its own libmicrohttpd daemon (internal threads) and keeps
  * its state behind its own mutex; parts talk to each other only through
@@ -30,6 +31,7 @@ struct sim_opts {
 	int	 dns_port;		/* 8600 (UDP) */
 	int	 switch_port;		/* 8080 */
 	int	 control_port;		/* 5051 */
+	int	 fboss_port;		/* 5909 (0: any free port) */
 	uint64_t seed;
 	double	 heartbeat_interval;	/* seconds, 15 */
 	int	 task_start_delay_ms;	/* STARTING -> RUNNING */
@@ -86,6 +88,21 @@ void	 sim_dns_stop(void);
 int	 sim_switch_start(const struct sim_opts *o, char *err, size_t errlen);
 void	 sim_switch_stop(void);
 json_t	*sim_switch_control(const char *path, const char *method,
+	    json_t *body, int *status);
+
+/*
+ * The FBOSS agent: FbossCtrl over Thrift (binary protocol, framed or
+ * buffered) on o->fboss_port, one route table per client id.  Its
+ * control handler serves fault, delay, requests, routes, add, delete,
+ * stats and reset.  sim_fboss_port() is the port it listens on (useful
+ * after asking for port 0), 0 when not running.
+ */
+#define SIM_FBOSS_PORT			5909
+#define SIM_FBOSS_OPERATOR_CLIENT	1	/* FBOSS's STATIC_ROUTE */
+int	 sim_fboss_start(const struct sim_opts *o, char *err, size_t errlen);
+void	 sim_fboss_stop(void);
+int	 sim_fboss_port(void);
+json_t	*sim_fboss_control(const char *path, const char *method,
 	    json_t *body, int *status);
 
 int	 sim_control_start(const struct sim_opts *o, char *err, size_t errlen);

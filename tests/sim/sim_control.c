@@ -2,8 +2,9 @@
  * sim_control.c - torc-sim's control API for tests: a JSON HTTP server on
  * --control-port that injects faults into and inspects the simulated
  * systems.  GET /health answers {"ok":true}; /mesos/<rest>,
- * /consul/<rest> and /switch/<rest> go to the parts' control handlers
- * with <rest> as their path; POST /reset resets Consul and the switch.
+ * /consul/<rest>, /switch/<rest> and /fboss/<rest> go to the parts'
+ * control handlers with <rest> as their path; POST /reset resets every
+ * part that has a reset.
  * Every answer is JSON; errors are {"error": "..."}.
  */
 #include <stdio.h>
@@ -28,6 +29,7 @@ static const struct {
 	{ "mesos", "/mesos/", sim_mesos_control },
 	{ "consul", "/consul/", sim_consul_control },
 	{ "switch", "/switch/", sim_switch_control },
+	{ "fboss", "/fboss/", sim_fboss_control },
 };
 
 static json_t *

@@ -1,6 +1,7 @@
 /*
  * sim_main.c - torc-sim: a simulated rack (Mesos master and agents, a
- * Consul agent with its DNS interface, a SnapRoute FlexSwitch agent) for
+ * Consul agent with its DNS interface, a SnapRoute FlexSwitch agent, an
+ * FBOSS agent) for
  * the integration tests, the demo and the benchmarks, plus a JSON control
  * API through which tests inject faults and observe what torc did.
  *
@@ -38,6 +39,7 @@ enum {
 	OPT_DNS_PORT,
 	OPT_SWITCH_PORT,
 	OPT_CONTROL_PORT,
+	OPT_FBOSS_PORT,
 	OPT_SEED,
 	OPT_HEARTBEAT,
 	OPT_TASK_DELAY,
@@ -58,6 +60,7 @@ static const struct option sim_longopts[] = {
 	{ "dns-port",		required_argument, NULL, OPT_DNS_PORT },
 	{ "switch-port",	required_argument, NULL, OPT_SWITCH_PORT },
 	{ "control-port",	required_argument, NULL, OPT_CONTROL_PORT },
+	{ "fboss-port",		required_argument, NULL, OPT_FBOSS_PORT },
 	{ "seed",		required_argument, NULL, OPT_SEED },
 	{ "heartbeat-interval",	required_argument, NULL, OPT_HEARTBEAT },
 	{ "task-start-delay",	required_argument, NULL, OPT_TASK_DELAY },
@@ -76,7 +79,8 @@ sim_usage(FILE *fp)
 	    "                [--agents-count N] [--master-ip IP] [--bind IP]\n"
 	    "                [--mesos-port 5050] [--consul-port 8500]\n"
 	    "                [--dns-port 8600] [--switch-port 8080]\n"
-	    "                [--control-port 5051] [--seed N]\n"
+	    "                [--control-port 5051] [--fboss-port 5909]\n"
+	    "                [--seed N]\n"
 	    "                [--heartbeat-interval S] [--task-start-delay MS]\n"
 	    "                [--mesos-auth USER:PASSWORD] [--offer-timeout S]\n"
 	    "                [--log-level debug|info|warn|error] [--help]\n");
@@ -138,7 +142,7 @@ main(int argc, char **argv)
 	int c, sig, level = LOG_LVL_INFO, rc = 1;
 	int started = 0;
 	uint64_t seed = 0;
-	bool have_seed = false;
+	bool have_seed = false, fboss_explicit = false, fboss_on = false;
 
 	memset(&o, 0, sizeof(o));
 	o.master_ip = "127.0.0.1";
@@ -148,6 +152,7 @@ main(int argc, char **argv)
 	o.dns_port = 8600;
 	o.switch_port = 8080;
 	o.control_port = 5051;
+	o.fboss_port = SIM_FBOSS_PORT;
 	o.heartbeat_interval = 15.0;
 	o.task_start_delay_ms = 0;
 
@@ -195,6 +200,11 @@ main(int argc, char **argv)
 		case OPT_CONTROL_PORT:
 			o.control_port = (int)sim_num(sim_flag_name(c), optarg,
 			    1, 65535);
+			break;
+		case OPT_FBOSS_PORT:
+			o.fboss_port = (int)sim_num(sim_flag_name(c), optarg,
+			    0, 65535);
+			fboss_explicit = true;
 			break;
 		case OPT_SEED:
 			errno = 0;
@@ -307,6 +317,20 @@ main(int argc, char **argv)
 	started++;
 	if (sim_mesos_start(&o, err, sizeof(err)) == -1)
 		goto stop;
+	/*
+	 * The FBOSS agent's usual port may be taken by another simulator
+	 * (the tests run several, and name every other port): on the
+	 * default port that only turns the FBOSS agent off.
+	 */
+	started++;
+	if (sim_fboss_start(&o, err, sizeof(err)) == -1) {
+		if (fboss_explicit)
+			goto stop;
+		log_warnx("%s; FBOSS agent off (--fboss-port names another "
+		    "port)", err);
+		err[0] = '\0';
+	} else
+		fboss_on = true;
 	started++;
 	if (sim_control_start(&o, err, sizeof(err)) == -1)
 		goto stop;
@@ -314,9 +338,14 @@ main(int argc, char **argv)
 	log_info("seed %" PRIu64 ", domain %s, master %s", o.seed, o.domain,
 	    o.master_ip);
 	printf("torc-sim ready: mesos=%s:%d consul=%s:%d dns=%s:%d "
-	    "switch=%s:%d control=%s:%d\n", o.bind_ip, o.mesos_port,
+	    "switch=%s:%d control=%s:%d", o.bind_ip, o.mesos_port,
 	    o.bind_ip, o.consul_port, o.bind_ip, o.dns_port, o.bind_ip,
 	    o.switch_port, o.bind_ip, o.control_port);
+	if (fboss_on)
+		printf(" fboss=%s:%d", o.bind_ip, sim_fboss_port());
+	else
+		printf(" fboss=off");
+	printf("\n");
 	fflush(stdout);
 
 	for (;;) {
@@ -331,8 +360,10 @@ main(int argc, char **argv)
 stop:
 	if (rc != 0)
 		log_error("%s", err[0] ? err : "start-up failed");
-	if (started >= 5)
+	if (started >= 6)
 		sim_control_stop();
+	if (started >= 5)
+		sim_fboss_stop();
 	if (started >= 4)
 		sim_mesos_stop();
 	if (started >= 3)
