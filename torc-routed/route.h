@@ -323,12 +323,12 @@ size_t	route_state_parse(const char *buf, size_t len, route_state_cb *cb,
 	    void *arg);
 
 /*
- * Save the owned set to path (atomically) / load it into t.  Return 0, or
- * -1 with err.  A missing file loads as empty.  *skipped (may be NULL)
- * receives the number of malformed lines.
+ * Save the owned set to path (atomically; durable: also fsync'd) / load
+ * it into t.  Return 0, or -1 with err.  A missing file loads as empty.
+ * *skipped (may be NULL) receives the number of malformed lines.
  */
 int	route_state_save(const struct route_table *t, const char *path,
-	    char *err, size_t errlen);
+	    bool durable, char *err, size_t errlen);
 int	route_state_load(struct route_table *t, const char *path,
 	    size_t *skipped, char *err, size_t errlen);
 

@@ -691,6 +691,8 @@ route_table_next(struct route_table *t, int64_t now, struct route_action *a)
 			continue;	/* parked until requeue_all */
 		if (t->kind == ROUTE_KIND_ROUTE && op == ROUTE_OP_PUT &&
 		    !e->owned) {
+			/* Claim the whole burst: one write of the set. */
+			route_table_claim_ready(t);
 			e->owned = true;
 			e->fresh_claim = true;
 			t->owned_dirty = true;
@@ -770,6 +772,7 @@ route_table_done(struct route_table *t, struct route_entry *e,
 		e->next_try = 0;
 		e->uncertain = false;
 		entry_set_error(e, "");
+		route_val_free(&e->sent);	/* only needed in flight */
 	} else {
 		if (e->attempts < UINT32_MAX)
 			e->attempts++;

@@ -3,7 +3,8 @@
  * queue served by one worker thread that makes the Thrift calls with the
  * c_glib code generated from common/fboss/fboss_ctrl.thrift, and a
  * completion queue handed back to the event loop through an eventfd.
- * No bus messages.
+ * At the end, torc-routed's network-agent driver over it
+ * (route_fboss_driver, route_driver.h).  No bus messages.
  *
  *   add     addUnicastRoute(client, {dest, nextHopAddrs: [nexthop]})
  *   delete  deleteUnicastRoute(client, prefix)
@@ -20,6 +21,7 @@
  * is watched with ev_io_set() rather than ev_set_wakeup(), which has a
  * single slot per loop and is not this module's to take.
  */
+#include "routed.h"
 #include "route_fboss.h"
 
 #include <arpa/inet.h>
@@ -865,3 +867,185 @@ route_fboss_pending(struct route_fboss *fb)
 	pthread_mutex_unlock(&fb->mtx);
 	return n;
 }
+
+/* ---- routed's network-agent driver (route_driver.h) ---------------------- */
+
+/*
+ * The FBOSS driver: a change is one call (add replaces a route of
+ * torc's on that prefix, so a create never finds the prefix "in use"),
+ * a listing is torc's own table (getRouteTableByClient), so routes of
+ * other clients are never seen and never touched.  How calls end:
+ *
+ *   OK            ROUTE_RES_OK        (a delete of a missing route too)
+ *   REFUSED       ROUTE_RES_FAIL      FbossBaseError: nothing changed
+ *   NOT_SENT      ROUTE_RES_FAIL      no connection
+ *   NO_ANSWER     ROUTE_RES_UNKNOWN   timeout or closed after sending
+ *   BAD_ANSWER    ROUTE_RES_UNKNOWN   not a Thrift reply
+ *
+ * Only OK counts as the agent answering sensibly (sys_ok): FbossBaseError
+ * is how the agent says it cannot program routes now, like FlexSwitch's
+ * 5xx.
+ */
+struct fbd_op {
+	struct route_sys	*sys;
+	struct route_entry	*e;
+	struct fbd_op		*prev, *next;
+};
+
+struct fbd_data {
+	struct route_fboss	*fb;
+	struct fbd_op		*ops;		/* changes in flight */
+	bool			 listing;
+};
+
+static struct fbd_data *
+fbd_data(struct route_sys *sys, char *err, size_t errlen)
+{
+	const struct torc_config *cfg = sys->rd->cfg;
+	struct route_fboss_opts o = {
+		.host = cfg->network_agent.host,
+		.port = cfg->network_agent.port,
+		.transport = cfg->network_agent.transport,
+		.client_id = ROUTE_FBOSS_CLIENT_ID,
+		.connect_timeout_ms = ROUTE_FBOSS_CONNECT_TIMEOUT_MS,
+		.call_timeout_ms = ROUTED_WRITE_TIMEOUT_MS,
+		.table_timeout_ms = ROUTED_LIST_TIMEOUT_MS,
+	};
+	struct fbd_data *d = sys->drv_data;
+
+	if (d != NULL)
+		return d;
+	d = xcalloc(1, sizeof(*d));
+	if ((d->fb = route_fboss_new(sys->rd->loop, &o, err, errlen)) ==
+	    NULL) {
+		free(d);
+		return NULL;
+	}
+	sys->drv_data = d;
+	return d;
+}
+
+static void
+fbd_op_cb(const struct route_fboss_result *res, void *arg)
+{
+	struct fbd_op *op = arg;
+	struct route_sys *sys = op->sys;
+	struct fbd_data *d = sys->drv_data;
+	struct route_entry *e = op->e;
+	enum route_result rr;
+
+	if (op->prev != NULL)
+		op->prev->next = op->next;
+	else
+		d->ops = op->next;
+	if (op->next != NULL)
+		op->next->prev = op->prev;
+	free(op);
+	switch (res->status) {
+	case ROUTE_FBOSS_OK:
+		rr = ROUTE_RES_OK;
+		break;
+	case ROUTE_FBOSS_REFUSED:
+	case ROUTE_FBOSS_NOT_SENT:
+		rr = ROUTE_RES_FAIL;
+		break;
+	case ROUTE_FBOSS_NO_ANSWER:
+	case ROUTE_FBOSS_BAD_ANSWER:
+	default:
+		rr = ROUTE_RES_UNKNOWN;
+		break;
+	}
+	route_sys_done(sys, e, rr, res->error[0] != '\0' ? res->error : NULL,
+	    res->status == ROUTE_FBOSS_OK);
+}
+
+static int
+fbd_apply(struct route_sys *sys, const struct route_action *a, char *err,
+    size_t errlen)
+{
+	struct fbd_data *d = fbd_data(sys, err, errlen);
+	struct fbd_op *op;
+	int rc;
+
+	if (d == NULL)
+		return -1;
+	op = xcalloc(1, sizeof(*op));
+	op->sys = sys;
+	op->e = a->e;
+	if (a->op == ROUTE_OP_PUT)
+		rc = route_fboss_add(d->fb, a->e->key, a->val != NULL ?
+		    a->val->addr : NULL, fbd_op_cb, op, err, errlen);
+	else
+		rc = route_fboss_delete(d->fb, a->e->key, fbd_op_cb, op, err,
+		    errlen);
+	if (rc != 0) {
+		free(op);
+		return -1;
+	}
+	op->next = d->ops;
+	if (d->ops != NULL)
+		d->ops->prev = op;
+	d->ops = op;
+	return 0;
+}
+
+static void
+fbd_list_cb(const struct route_fboss_result *res, void *arg)
+{
+	struct route_sys *sys = arg;
+	struct fbd_data *d = sys->drv_data;
+	struct route_obs *obs;
+	size_t i;
+
+	d->listing = false;
+	if (res->status != ROUTE_FBOSS_OK) {
+		route_sys_list_done(sys, false, NULL, 0, res->error);
+		return;
+	}
+	obs = xcalloc(res->n_routes > 0 ? res->n_routes : 1, sizeof(*obs));
+	for (i = 0; i < res->n_routes; i++) {
+		obs[i].key = xstrdup(res->routes[i].prefix);
+		obs[i].val.addr = xstrdup(res->routes[i].nexthop);
+		obs[i].ours = true;	/* torc's client id holds only ours */
+	}
+	route_sys_list_done(sys, true, obs, res->n_routes, NULL);
+	route_obs_free(obs, res->n_routes);
+}
+
+static int
+fbd_list(struct route_sys *sys, char *err, size_t errlen)
+{
+	struct fbd_data *d = fbd_data(sys, err, errlen);
+
+	if (d == NULL)
+		return -1;
+	if (route_fboss_table(d->fb, false, fbd_list_cb, sys, err,
+	    errlen) != 0)
+		return -1;
+	d->listing = true;
+	return 0;
+}
+
+static void
+fbd_close(struct route_sys *sys)
+{
+	struct fbd_data *d = sys->drv_data;
+	struct fbd_op *op, *next;
+
+	if (d == NULL)
+		return;
+	route_fboss_free(d->fb);	/* no callback follows */
+	for (op = d->ops; op != NULL; op = next) {
+		next = op->next;
+		free(op);
+	}
+	free(d);
+	sys->drv_data = NULL;
+}
+
+const struct route_driver route_fboss_driver = {
+	.name = "fboss",
+	.apply = fbd_apply,
+	.list = fbd_list,
+	.close = fbd_close,
+};

@@ -132,6 +132,14 @@ size_t	route_fboss_pending(struct route_fboss *fb);
 const char *route_fboss_status_name(enum route_fboss_status st);
 
 /*
+ * torc-routed's network-agent driver for `network-agent.type: fboss`
+ * (route_driver.h), over this client, for route_sys_init().  It reads
+ * the agent's host, port and transport from the config.
+ */
+struct route_driver;
+extern const struct route_driver route_fboss_driver;
+
+/*
  * "a.b.c.d/n" -> address (network order) and length, the address masked
  * to the length; -1 if malformed.  Shared with the tests.
  */

@@ -12,6 +12,7 @@
  */
 #include "routed.h"
 
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,14 +21,22 @@
 #include "monotime.h"
 #include "util.h"
 
+/*
+ * Write the owned set.  Before a create goes out the file is replaced
+ * at once (no fsync: that would cost milliseconds per event); a durable
+ * write (fsync'd) follows within ROUTED_FLUSH_DELAY_MS, and releases only
+ * ever take that path.
+ */
 static void
-route_sys_save(struct route_sys *sys)
+route_sys_save(struct route_sys *sys, bool durable)
 {
 	char err[512];
 
-	if (sys->state_path[0] == '\0' || !sys->table.owned_dirty)
+	if (sys->state_path[0] == '\0')
 		return;
-	if (route_state_save(&sys->table, sys->state_path, err,
+	if (!sys->table.owned_dirty && !(durable && sys->sync_pending))
+		return;
+	if (route_state_save(&sys->table, sys->state_path, durable, err,
 	    sizeof(err)) != 0) {
 		if (!sys->save_failed)
 			log_error("%s: cannot save owned routes: %s",
@@ -39,13 +48,17 @@ route_sys_save(struct route_sys *sys)
 		log_info("%s: owned routes saved again", sys->name);
 	sys->save_failed = false;
 	sys->table.owned_dirty = false;
+	sys->sync_pending = !durable;
+	if (sys->sync_pending && !ev_timer_active(&sys->flush_timer))
+		ev_timer_start(sys->rd->loop, &sys->flush_timer,
+		    ROUTED_FLUSH_DELAY_MS);
 }
 
 static void
 route_sys_flush_cb(struct ev_loop *loop, void *arg)
 {
 	(void)loop;
-	route_sys_save(arg);
+	route_sys_save(arg, true);
 }
 
 static void
@@ -91,9 +104,6 @@ route_sys_dispatch(struct route_sys *sys)
 		return;
 	route_table_tick(&sys->table, now);
 	slots = sys->reachable ? sys->max_inflight : 1;
-	if (sys->table.kind == ROUTE_KIND_ROUTE && sys->inflight < slots &&
-	    sys->table.observed)
-		route_table_claim_ready(&sys->table);
 	while (sys->inflight + n < slots && n < nitems(batch) &&
 	    route_table_next(&sys->table, now, &batch[n]) == 1) {
 		if (batch[n].op == ROUTE_OP_PUT)
@@ -103,7 +113,7 @@ route_sys_dispatch(struct route_sys *sys)
 	/* A route is claimed on disk before its create is sent. */
 	if (sys->table.owned_dirty) {
 		if (creates && sys->table.kind == ROUTE_KIND_ROUTE)
-			route_sys_save(sys);
+			route_sys_save(sys, false);
 		else if (!ev_timer_active(&sys->flush_timer))
 			ev_timer_start(sys->rd->loop, &sys->flush_timer,
 			    ROUTED_FLUSH_DELAY_MS);
@@ -199,6 +209,11 @@ route_sys_list_done(struct route_sys *sys, bool ok,
 	else
 		log_debug("%s: reconciled: %zu entries seen", sys->name, n);
 	route_sys_dispatch(sys);
+#ifdef __GLIBC__
+	/* A listing's JSON tree is large and short-lived: give it back. */
+	if (n > 1000)
+		malloc_trim(0);
+#endif
 }
 
 void
@@ -266,7 +281,7 @@ route_sys_shutdown(struct route_sys *sys)
 		return;
 	if (sys->enabled) {
 		sys->drv->close(sys);
-		route_sys_save(sys);
+		route_sys_save(sys, true);
 	}
 	ev_timer_stop(sys->rd->loop, &sys->retry_timer);
 	ev_timer_stop(sys->rd->loop, &sys->reconcile_timer);

@@ -28,7 +28,7 @@
 #define ROUTED_MAX_INFLIGHT	32	/* changes in flight per system */
 #define ROUTED_WRITE_TIMEOUT_MS	2000
 #define ROUTED_LIST_TIMEOUT_MS	5000
-#define ROUTED_FLUSH_DELAY_MS	200	/* owned-set release coalescing */
+#define ROUTED_FLUSH_DELAY_MS	200	/* owned set: durable write delay */
 
 struct routed;
 
@@ -60,6 +60,7 @@ struct route_sys {
 	struct ev_timer		 reconcile_timer;
 	struct ev_timer		 flush_timer;	/* owned-set write */
 	bool			 save_failed;
+	bool			 sync_pending;	/* written, not yet fsync'd */
 };
 
 struct routed {

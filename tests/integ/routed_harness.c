@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -34,7 +35,8 @@ rh_nap(int ms)
 }
 
 bool
-rh_wait(int ms, bool (*fn)(struct rh *, void *), struct rh *h, void *arg)
+rh_wait_every(int ms, int every_ms, bool (*fn)(struct rh *, void *),
+    struct rh *h, void *arg)
 {
 	int64_t end = mono_ms() + ms;
 
@@ -43,8 +45,14 @@ rh_wait(int ms, bool (*fn)(struct rh *, void *), struct rh *h, void *arg)
 			return true;
 		if (mono_ms() >= end)
 			return false;
-		rh_nap(5);
+		rh_nap(every_ms);
 	}
+}
+
+bool
+rh_wait(int ms, bool (*fn)(struct rh *, void *), struct rh *h, void *arg)
+{
+	return rh_wait_every(ms, 5, fn, h, arg);
 }
 
 /* n ports free for TCP and UDP on 127.0.0.1, held until all are found. */
@@ -89,6 +97,8 @@ rh_spawn(const char *log, char *const argv[])
 	if (pid == 0) {
 		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
 
+		/* Never outlive the test, even when it is killed. */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		if (fd >= 0) {
 			dup2(fd, 1);
 			dup2(fd, 2);
@@ -238,6 +248,9 @@ rh_done(struct rh *h, bool keep)
 
 	if (h->routed_pid > 0)
 		rh_routed_stop(h, false);
+	if (h->req_open)
+		nng_close(h->req);
+	h->req_open = false;
 	if (h->sim_pid > 0)
 		rh_reap(h->sim_pid, 5000, false);
 	h->sim_pid = 0;
@@ -527,24 +540,29 @@ int
 rh_routed_request(struct rh *h, const void *buf, size_t len, void *rep_msg)
 {
 	struct tmsg *rep = rep_msg;
-	nng_socket s;
 	char url[400], err[256];
 	void *in = NULL;
 	size_t inlen = 0;
 	int rv = -1;
 
 	memset(rep, 0, sizeof(*rep));
-	if (nng_req0_open(&s) != 0)
-		return -1;
-	nng_socket_set_ms(s, NNG_OPT_RECVTIMEO, 5000);
-	nng_socket_set_ms(s, NNG_OPT_SENDTIMEO, 5000);
-	snprintf(url, sizeof(url), "ipc://%s/run/%s", h->dir,
-	    TMSG_SOCK_ROUTED);
-	if (nng_dial(s, url, NULL, 0) != 0)
+	if (!h->req_open) {
+		if (nng_req0_open(&h->req) != 0)
+			return -1;
+		nng_socket_set_ms(h->req, NNG_OPT_RECVTIMEO, 5000);
+		nng_socket_set_ms(h->req, NNG_OPT_SENDTIMEO, 5000);
+		nng_socket_set_size(h->req, NNG_OPT_RECVMAXSZ, TMSG_MAX_SIZE);
+		snprintf(url, sizeof(url), "ipc://%s/run/%s", h->dir,
+		    TMSG_SOCK_ROUTED);
+		if (nng_dial(h->req, url, NULL, NNG_FLAG_NONBLOCK) != 0) {
+			nng_close(h->req);
+			return -1;
+		}
+		h->req_open = true;
+	}
+	if (nng_send(h->req, (void *)buf, len, 0) != 0)
 		goto out;
-	if (nng_send(s, (void *)buf, len, 0) != 0)
-		goto out;
-	if (nng_recv(s, &in, &inlen, NNG_FLAG_ALLOC) != 0)
+	if (nng_recv(h->req, &in, &inlen, NNG_FLAG_ALLOC) != 0)
 		goto out;
 	if (tmsg_decode(in, inlen, rep, err, sizeof(err)) != 0) {
 		fprintf(stderr, "harness: routed reply: %s\n", err);
@@ -554,6 +572,5 @@ rh_routed_request(struct rh *h, const void *buf, size_t len, void *rep_msg)
 out:
 	if (in != NULL)
 		nng_free(in, inlen);
-	nng_close(s);
 	return rv;
 }

@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 #include <jansson.h>
+#include <nng/nng.h>
 
 #include "fake_schedd.h"
 
@@ -27,6 +28,8 @@ struct rh {
 	int		 routed_status;	/* exit status of the last routed */
 	struct fake_schedd *fs;
 	int		 poll_s;	/* statesync.poll_interval_in_seconds */
+	nng_socket	 req;		/* to routed.ipc, opened on first use */
+	bool		 req_open;
 };
 
 /*
@@ -70,6 +73,9 @@ int	rh_count_requests(struct rh *h, const char *sys, const char *method,
 /* Poll fn(arg) every few ms until it is true or ms pass. */
 bool	rh_wait(int ms, bool (*fn)(struct rh *, void *), struct rh *h,
 	    void *arg);
+/* The same, polling every every_ms (for expensive checks). */
+bool	rh_wait_every(int ms, int every_ms, bool (*fn)(struct rh *, void *),
+	    struct rh *h, void *arg);
 
 /* Service and node helpers for fake_schedd. */
 void	rh_put_node(struct rh *h, const char *name, const char *ext_ip);

@@ -136,7 +136,7 @@ owned_routes_survive_a_restart_and_stale_ones_are_deleted(void **state)
 	t.allow_delete = true;
 	program(&t, "192.168.1.5/32", "a", "10.250.3.21");
 	program(&t, "192.168.1.7/32", "b", "10.250.3.22");
-	assert_int_equal(route_state_save(&t, path, err, sizeof(err)), 0);
+	assert_int_equal(route_state_save(&t, path, true, err, sizeof(err)), 0);
 	route_table_free(&t);
 
 	/* Restart: both are ours, in an unknown state. */
@@ -171,7 +171,7 @@ owned_routes_survive_a_restart_and_stale_ones_are_deleted(void **state)
 	route_table_done(&t2, a.e, ROUTE_RES_OK, NULL, 3);
 	assert_int_equal(route_table_next(&t2, 3, &a), 0);
 	assert_true(t2.owned_dirty);
-	assert_int_equal(route_state_save(&t2, path, err, sizeof(err)), 0);
+	assert_int_equal(route_state_save(&t2, path, false, err, sizeof(err)), 0);
 	route_table_free(&t2);
 
 	route_table_init(&t2, ROUTE_KIND_ROUTE);
