@@ -95,7 +95,10 @@ static int
 teardown(void **state)
 {
 	struct fixture *f = *state;
+	struct tmsg m = { .type = TMSG_SYNC_REP };
 
+	m.u.snap = f->snap;	/* what load() did not hand to the replica */
+	tmsg_free(&m);
 	replica_free(&f->r);
 	free(f);
 	return 0;
