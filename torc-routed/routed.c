@@ -62,18 +62,18 @@ routed_update_service(struct routed *rd, const char *name)
 	const struct tmsg_service *svc = replica_service(&rd->state, name);
 	struct route_desired d;
 	int64_t now = mono_ms();
+	const char *note;
 
 	route_desired_service(svc, &rd->state, &rd->params, &d);
+	note = d.n_notes > 0 ? d.notes[0].reason : NULL;
 	if (rd->dns.enabled && route_table_set_owner(&rd->dns.table, name,
 	    d.n_dns > 0 ? &d.dns[0] : NULL, now) != 0)
-		routed_note(rd, name, "no DNS entry: its ID is already used");
-	else if (rd->net.enabled && route_table_set_owner(&rd->net.table,
-	    name, d.n_routes > 0 ? &d.routes[0] : NULL, now) != 0)
-		routed_note(rd, name, "no route: its address is already "
-		    "routed for another service");
-	else
-		routed_note(rd, name, d.n_notes > 0 ? d.notes[0].reason :
-		    NULL);
+		note = "no DNS entry: its ID is already used";
+	if (rd->net.enabled && route_table_set_owner(&rd->net.table, name,
+	    d.n_routes > 0 ? &d.routes[0] : NULL, now) != 0)
+		note = "no route: its address is already routed for another "
+		    "service";
+	routed_note(rd, name, note);
 	route_desired_free(&d);
 }
 
