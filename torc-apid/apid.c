@@ -156,7 +156,8 @@ apid_completed_cb(void *cls, struct MHD_Connection *conn, void **con_cls,
 	if (r->started) {
 		api_stats_record(&ad->stats, r->route, (int)r->status, us);
 		/* Integer formatting: this line is written for every request. */
-		log_info("%s %.200s %u %lld.%03lldms%s", r->method, r->path,
+		api_access_log(&ad->access, "%s %.200s %u %lld.%03lldms%s",
+		    r->method, r->path,
 		    r->status, (long long)(us / 1000), (long long)(us % 1000),
 		    toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" :
 		    " (connection closed early)");
@@ -260,6 +261,7 @@ apid_mhd_cb(struct ev_loop *loop, int fd, int revents, void *arg)
 	(void)revents;
 	MHD_run(ad->mhd);
 	apid_mhd_schedule(ad);
+	api_access_flush(&ad->access);
 }
 
 static void
@@ -505,6 +507,8 @@ apid_init(struct apid *ad, struct torc_config *cfg,
 	TAILQ_INIT(&ad->routed_waiters);
 	TAILQ_INIT(&ad->sse);
 	api_stats_init(&ad->stats, api_n_routes);
+	api_access_init(&ad->access, opts->prog != NULL ? opts->prog :
+	    "torc-apid");
 	if (parse_hostport(opts->listen ? opts->listen : cfg->api.listen, 0,
 	    ad->listen_host, sizeof(ad->listen_host), &ad->listen_port, err,
 	    sizeof(err)) != 0) {
@@ -599,6 +603,7 @@ apid_shutdown(struct apid *ad)
 	}
 	replica_free(&ad->state);
 	api_stats_free(&ad->stats);
+	api_access_free(&ad->access);
 	ev_loop_free(ad->loop);
 	ad->loop = NULL;
 }

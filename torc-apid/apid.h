@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 
 #include <jansson.h>
 #include <microhttpd.h>
@@ -264,6 +265,26 @@ void	api_sse_close_all(struct apid *ad);
 #define API_SSE_KEEPALIVE_MS	15000
 #define API_SSE_MAX_PENDING	(4u * 1024 * 1024)
 
+/* ---- api_log.c: the access log, written once per loop round -------- */
+
+struct api_access {
+	char	*buf;
+	size_t	 len;
+	size_t	 cap;
+	time_t	 sec;			/* second ts was formatted for */
+	char	 ts[32];
+	char	 procname[32];
+	long	 pid;
+};
+
+void	api_access_init(struct api_access *al, const char *procname);
+/* Queue one info line (common/log.c's format); dropped below info. */
+void	api_access_log(struct api_access *al, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+/* Write what is queued to stderr (end of each loop round). */
+void	api_access_flush(struct api_access *al);
+void	api_access_free(struct api_access *al);
+
 /* ---- apid.c: the daemon -------------------------------------------- */
 
 #define API_SCHEDD_TIMEOUT_MS	2000
@@ -337,6 +358,7 @@ struct apid {
 	struct MHD_Response	*pong;
 
 	struct api_stats	 stats;
+	struct api_access	 access;
 	struct api_sse_q	 sse;
 	struct ev_timer		 sse_timer;
 };

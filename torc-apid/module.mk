@@ -3,6 +3,7 @@
 APID_SRCS := \
 	torc-apid/api_ipc.c \
 	torc-apid/api_json.c \
+	torc-apid/api_log.c \
 	torc-apid/api_metrics.c \
 	torc-apid/api_query.c \
 	torc-apid/api_routes.c \

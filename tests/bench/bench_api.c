@@ -4,15 +4,23 @@
  * stand-in schedd.  Reports requests/s, p99 latency and apid's RSS, each
  * the median of several runs with min and max, one JSON object per line.
  *
+ * Beside it, the floor: the same response bytes served by a minimal
+ * single-threaded epoll server in the same run (alternating with apid's
+ * runs), and apid's ratio to it.
+ *
  * Environment: BENCH_API_RUNS (default 5), BENCH_API_SECONDS (default 5),
  * BENCH_API_LOG_LEVEL (apid's --log-level, default info: one access log
  * line per request, as in production).  BENCH_API_HOLD=N sets everything
  * up, prints the URL and keeps apid serving for N seconds instead of
  * running wrk (for profiling by hand).
  */
+#include <sys/epoll.h>
+
 #include <arpa/inet.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -234,6 +242,115 @@ run_wrk(const char *url, int seconds, double *rps, double *p99,
 	return pclose(p) == 0 && got == 7 ? 0 : -1;
 }
 
+/* ---- the floor: the same bytes from a minimal server --------------- */
+
+struct fetch {
+	char	*buf;
+	size_t	 len;
+};
+
+static size_t
+fetch_cb(char *p, size_t sz, size_t n, void *arg)
+{
+	struct fetch *f = arg;
+
+	f->buf = xrealloc(f->buf, f->len + sz * n + 1);
+	memcpy(f->buf + f->len, p, sz * n);
+	f->len += sz * n;
+	return sz * n;
+}
+
+/*
+ * Serve resp (a whole HTTP response) to every request on port with one
+ * thread, epoll and keep-alive, and nothing else: no parsing beyond the
+ * end of the headers, no logging.  What apid costs above this is apid's.
+ */
+static void
+floor_serve(int port, const char *resp, size_t len)
+{
+	struct sockaddr_in sin = { 0 };
+	struct epoll_event ev, evs[64];
+	int lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0), one = 1;
+	int ep = epoll_create1(0);
+	char buf[8192];
+
+	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(lfd, (struct sockaddr *)&sin, sizeof(sin)) != 0 ||
+	    listen(lfd, 128) != 0)
+		_exit(1);
+	ev.events = EPOLLIN;
+	ev.data.fd = lfd;
+	epoll_ctl(ep, EPOLL_CTL_ADD, lfd, &ev);
+	for (;;) {
+		int n = epoll_wait(ep, evs, 64, -1);
+
+		for (int i = 0; i < n; i++) {
+			int fd = evs[i].data.fd;
+			ssize_t r;
+
+			if (fd == lfd) {
+				int c;
+
+				while ((c = accept4(lfd, NULL, NULL,
+				    SOCK_NONBLOCK)) >= 0) {
+					setsockopt(c, IPPROTO_TCP, TCP_NODELAY,
+					    &one, sizeof(one));
+					ev.events = EPOLLIN;
+					ev.data.fd = c;
+					epoll_ctl(ep, EPOLL_CTL_ADD, c, &ev);
+				}
+				continue;
+			}
+			r = read(fd, buf, sizeof(buf));
+			if (r <= 0) {
+				close(fd);
+				continue;
+			}
+			/* One request per read (wrk does not pipeline). */
+			for (size_t off = 0; off < len;) {
+				ssize_t w = send(fd, resp + off, len - off,
+				    MSG_NOSIGNAL);
+
+				if (w > 0)
+					off += (size_t)w;
+				else if (w < 0 && errno != EAGAIN)
+					break;
+			}
+		}
+	}
+}
+
+static pid_t
+floor_start(const char *url, int *port)
+{
+	struct fetch f = { xstrdup(""), 0 };
+	char *resp;
+	int len;
+	pid_t pid;
+	CURL *c = curl_easy_init();
+
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, fetch_cb);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &f);
+	curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+	curl_easy_perform(c);
+	curl_easy_cleanup(c);
+	len = asprintf(&resp, "HTTP/1.1 200 OK\r\nContent-Type: "
+	    "application/json\r\nContent-Length: %zu\r\n\r\n%.*s", f.len,
+	    (int)f.len, f.buf);
+	free(f.buf);
+	if (len < 0)
+		return -1;
+	*port = free_port();
+	if ((pid = fork()) == 0)
+		floor_serve(*port, resp, (size_t)len);
+	free(resp);
+	return pid;
+}
+
 static double
 rss_mb(pid_t pid, const char *field)
 {
@@ -260,7 +377,10 @@ main(int argc, char **argv)
 	int secs = getenv("BENCH_API_SECONDS") ?
 	    atoi(getenv("BENCH_API_SECONDS")) : 5;
 	char dir[64], bin[600], listen[64], url[128], log[128], cmd[160];
-	double rps[32], p99[32], rss[32], cpu[32];
+	double rps[32], p99[32], rss[32], cpu[32], frps[32], fp99[32], ratio[32];
+	char furl[128];
+	int fport = 0, nf = 0;
+	pid_t fpid;
 	struct fake_schedd *fs;
 	int port, n = 0, st = 1;
 	int64_t deadline;
@@ -318,8 +438,15 @@ main(int argc, char **argv)
 		sleep((unsigned)atoi(getenv("BENCH_API_HOLD")));
 		goto out;
 	}
+	if ((fpid = floor_start(url, &fport)) < 0) {
+		fail_line("cannot start the floor server");
+		goto out;
+	}
+	snprintf(furl, sizeof(furl), "http://127.0.0.1:%d/services/running",
+	    fport);
+	/* Alternate apid and floor runs so both see the same noise. */
 	for (int r = 0; r < runs; r++) {
-		double c0 = cpu_seconds(pid), total = 0;
+		double c0 = cpu_seconds(pid), total = 0, fc0, ftotal = 0;
 
 		if (run_wrk(url, secs, &rps[n], &p99[n], &total) != 0 ||
 		    total <= 0) {
@@ -333,7 +460,18 @@ main(int argc, char **argv)
 		    "%.1f us CPU/request, peak RSS %.1f MB\n", r + 1, rps[n],
 		    p99[n], cpu[n], rss[n]);
 		n++;
+		fc0 = cpu_seconds(fpid);
+		if (run_wrk(furl, secs, &frps[nf], &fp99[nf], &ftotal) == 0 &&
+		    ftotal > 0) {
+			fprintf(stderr, "bench_api: floor %d: %.0f req/s, p99 "
+			    "%.3f ms, %.1f us CPU/request\n", r + 1, frps[nf],
+			    fp99[nf], (cpu_seconds(fpid) - fc0) * 1e6 / ftotal);
+			ratio[nf] = rps[n - 1] / frps[nf];
+			nf++;
+		}
 	}
+	kill(fpid, SIGKILL);
+	waitpid(fpid, NULL, 0);
 	if (n == 0) {
 		fail_line("every wrk run failed");
 		goto out;
@@ -341,6 +479,11 @@ main(int argc, char **argv)
 	report("api.services_running_rps", "req/s", rps, n, 20000, false);
 	report("api.services_running_p99", "ms", p99, n, 5, true);
 	report("api.services_running_cpu", "us/req", cpu, n, 0, true);
+	if (nf > 0) {
+		report("api.floor_rps", "req/s", frps, nf, 0, false);
+		report("api.floor_p99", "ms", fp99, nf, 0, true);
+		report("api.rps_vs_floor", "ratio", ratio, nf, 0, false);
+	}
 	report("api.apid_peak_rss", "MB", rss, n, 32, true);
 	st = 0;
 out:
