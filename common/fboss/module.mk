@@ -43,3 +43,16 @@ $(FBOSS_USERS): ALL_CPPFLAGS += $(FBOSS_CPPFLAGS)
 $(BUILD)/common/fboss/fboss_gobject.o: ALL_CPPFLAGS += $(FBOSS_CPPFLAGS)
 
 COMMON_OBJS += $(FBOSS_GEN_C:%.c=%.o) $(BUILD)/common/fboss/fboss_gobject.o
+
+# torc-routed end to end with network-agent type fboss (its runner is
+# tests/integ/test_routed_fboss.sh).  The libraries are named by path:
+# their variables are set by fragments included after this one.
+FBOSS_INTEG_BIN := $(BUILD)/tests/integ/test_routed_fboss
+
+$(FBOSS_INTEG_BIN): $(BUILD)/tests/integ/test_routed_fboss.o \
+		$(BUILD)/tests/integ/routed_harness.o \
+		$(BUILD)/libtorc_testutil.a $(BUILD)/librouted.a \
+		$(BUILD)/libtorc_ipc.a $(BUILD)/libtorc_common.a
+	$(call say,LD,$@)$(LINK) -lcmocka
+
+TEST_BINS += $(FBOSS_INTEG_BIN)
