@@ -102,6 +102,9 @@ struct agent {
 	bool	 unreachable;	/* ping timeout passed */
 	bool	 recovering;	/* after master failover */
 	int64_t	 rereg_at;
+	bool	 disconnected;	/* agent/disconnect: TCP link down */
+	int64_t	 disc_at;
+	double	 reg_ts;	/* registered_time, wall clock */
 };
 
 struct upd {
@@ -113,6 +116,8 @@ struct upd {
 	bool	 has_uuid;
 	uint8_t	 uuid[16];
 	bool	 with_data;	/* docker inspect output */
+	bool	 has_healthy, healthy;
+	bool	 noted;		/* in the task's statuses (/tasks) */
 	double	 ts;
 };
 
@@ -139,6 +144,12 @@ struct task {
 	char	*data;		/* docker inspect JSON, NULL if none */
 	double	 cpus, mem, disk;
 	struct rset ports;
+	char	*role;		/* the offers' allocation role */
+	bool	 checkpoint;	/* its framework's, for agent recovery */
+	bool	 has_healthy, healthy;	/* the latest health check */
+	json_t	*statuses;	/* updates the master saw, for /tasks */
+	json_t	*container;	/* TaskInfo.container, JSON, or NULL */
+	json_t	*discovery;	/* TaskInfo.discovery, JSON, or NULL */
 };
 
 struct stream {
@@ -153,32 +164,35 @@ struct stream {
 	int64_t	 pack_since;
 };
 
-struct filter {
-	struct filter *next;
-	int	 agent;
-	int64_t	 until;
-};
-
 struct framework {
 	struct framework *next;
 	char	*id;
 	char	*name;
 	char	*user;
-	char	*role;
+	char	*role;		/* roles[0], or "*" */
+	json_t	*roles;		/* names: [role] unless MULTI_ROLE */
+	json_t	*supp;		/* suppressed role names */
+	unsigned role_rr;	/* next role to offer to (MULTI_ROLE) */
 	char	*principal;
 	double	 failover_timeout;
 	bool	 checkpoint;
 	bool	 cap_killing, cap_partition, cap_multi_role;
+	bool	 cap_refinement;
 	json_t	*caps;		/* names */
 	bool	 connected;
 	bool	 active;
-	bool	 suppressed;
 	bool	 recovered_only;	/* known from agents, never subscribed */
 	char	 stream_id[40];
 	struct stream *stream;
 	int64_t	 failover_at;	/* disconnected: removal time, 0 none */
 	int64_t	 next_hb;
-	struct filter *filters;
+	/*
+	 * Offer filters (ref §2.1 DECLINE): the expiry time of the filter
+	 * of (role index r, agent a) at filt[a * nroles + r]; nfilt
+	 * entries, those beyond are unfiltered.
+	 */
+	int64_t	*filt;
+	size_t	 nfilt;
 };
 
 struct offer {
@@ -187,13 +201,16 @@ struct offer {
 	char	*fw_id;
 	int	 agent;
 	bool	 sent;
+	char	*role;		/* allocation role */
+	int64_t	 created;
 	double	 cpus, mem, disk;
 	struct rset ports;
 };
 
 static struct {
 	pthread_mutex_t mu;
-	pthread_cond_t cv;
+	pthread_cond_t cv;	/* stream readers */
+	pthread_cond_t tcv;	/* the timer: only stop signals it */
 	bool	 running;
 	bool	 stopping;
 	struct MHD_Daemon *mhd;
@@ -210,6 +227,10 @@ static struct {
 	char	*leader_addr;	/* standby: "host:port" */
 	bool	 hb_stopped;
 	bool	 muted;		/* nothing at all on the streams */
+	bool	 recovering;	/* 503 "Master has not finished recovery" */
+	int64_t	 recover_until;	/* ... until then (0: until turned off) */
+	char	*auth_user;	/* HTTP Basic credentials, NULL: no auth */
+	char	*auth_pass;
 	enum sm_split split;
 	/* timers */
 	double	 hb_interval;		/* s */
@@ -219,6 +240,7 @@ static struct {
 	int64_t	 alloc_ms;
 	int64_t	 ping_timeout_ms;
 	double	 refuse_default_s;
+	int64_t	 offer_timeout_ms;	/* 0: offers never time out */
 	int64_t	 next_alloc;
 	/* state */
 	struct agent *agents;
@@ -228,10 +250,12 @@ static struct {
 	struct offer *offers;
 	json_t	*removed_fws;	/* ids torn down or timed out */
 	json_t	*calls;		/* decoded calls received */
+	json_t	*completed;	/* /tasks entries of forgotten tasks */
 	uint32_t ip_next;
 } M = {
 	.mu = PTHREAD_MUTEX_INITIALIZER,
 	.cv = PTHREAD_COND_INITIALIZER,
+	.tcv = PTHREAD_COND_INITIALIZER,
 };
 
 /* ---- small helpers ----------------------------------------------------- */
@@ -828,6 +852,7 @@ agent_new(const char *name, const char *hostname, const char *ip)
 	a->name = sm_strdup(name);
 	a->hostname = sm_strdup(hostname != NULL ? hostname : name);
 	a->ip = sm_strdup(ip);
+	a->reg_ts = wall_now();
 	a->attrs = json_object();
 	a->cpus = 16;
 	a->mem = 65536;
@@ -1033,7 +1058,7 @@ static bool
 agent_connected(const struct agent *a)
 {
 	return !a->removed && !a->partitioned && !a->unreachable &&
-	    !a->recovering;
+	    !a->recovering && !a->disconnected;
 }
 
 /* ---- protobuf builders (malloc'ed trees, freed with free_unpacked) ---- */
@@ -1120,6 +1145,11 @@ status_build(const struct task *t, const struct upd *u, bool reconcile)
 	s->timestamp = u->ts;
 	s->has_source = 1;
 	s->source = u->source;
+	/* Reconciliation replies carry the latest health (ref §3.3). */
+	if (reconcile ? t->has_healthy : u->has_healthy) {
+		s->has_healthy = 1;
+		s->healthy = reconcile ? t->healthy : u->healthy;
+	}
 	if (reconcile) {
 		/* No uuid, data, message or labels; reason RECONCILIATION. */
 		s->source = MESOS__V1__TASK_STATUS__SOURCE__SOURCE_MASTER;
@@ -1421,7 +1451,21 @@ offer_free(struct offer *o, bool give_back)
 	rset_free(&o->ports);
 	free(o->id);
 	free(o->fw_id);
+	free(o->role);
 	free(o);
+}
+
+/* RESCIND an (unlinked) offer and give its resources back. */
+static void
+offer_rescind(struct offer *o)
+{
+	Event *e = ev_new(MESOS__V1__SCHEDULER__EVENT__TYPE__RESCIND);
+
+	e->rescind = sm_alloc(sizeof(*e->rescind));
+	mesos__v1__scheduler__event__rescind__init(e->rescind);
+	e->rescind->offer_id = mk_offerid(o->id);
+	emit(fw_find(o->fw_id), e);
+	offer_free(o, true);
 }
 
 /* Recover (no RESCIND) or rescind the offers of fw and/or agent. */
@@ -1437,16 +1481,28 @@ offers_drop(const char *fw_id, int agent, bool rescind)
 			continue;
 		}
 		*pp = o->next;
-		if (rescind) {
-			Event *e = ev_new(
-			    MESOS__V1__SCHEDULER__EVENT__TYPE__RESCIND);
+		if (rescind)
+			offer_rescind(o);
+		else
+			offer_free(o, true);
+	}
+}
 
-			e->rescind = sm_alloc(sizeof(*e->rescind));
-			mesos__v1__scheduler__event__rescind__init(e->rescind);
-			e->rescind->offer_id = mk_offerid(o->id);
-			emit(fw_find(o->fw_id), e);
+/* --offer-timeout (ref §5.3 item 7): RESCIND, no filter. */
+static void
+offers_expire(int64_t now)
+{
+	struct offer **pp = &M.offers, *o;
+
+	if (M.offer_timeout_ms <= 0)
+		return;
+	while ((o = *pp) != NULL) {
+		if (o->sent && now >= o->created + M.offer_timeout_ms) {
+			*pp = o->next;
+			offer_rescind(o);
+			continue;
 		}
-		offer_free(o, true);
+		pp = &o->next;
 	}
 }
 
@@ -1474,6 +1530,10 @@ task_free(struct task *t)
 	free(t->ip);
 	free(t->net);
 	free(t->data);
+	free(t->role);
+	json_decref(t->statuses);
+	json_decref(t->container);
+	json_decref(t->discovery);
 	free(t);
 }
 
@@ -1500,11 +1560,55 @@ task_remove(struct task *t)
 	task_free(t);
 }
 
+/* The /tasks entry of a task (ref §5.3 item 13). */
+static json_t *
+task_api_json(const struct task *t)
+{
+	const struct agent *a = t->agent >= 0 ? &M.agents[t->agent] : NULL;
+	json_t *j, *res;
+
+	res = json_pack("{s:f, s:f, s:f, s:f}", "cpus", t->cpus, "mem",
+	    t->mem, "disk", t->disk, "gpus", 0.0);
+	if (t->ports.n > 0) {
+		char *p = rset_str(&t->ports);
+
+		json_object_set_new(res, "ports", json_string(p));
+		free(p);
+	}
+	j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:s}",
+	    "id", t->id, "name", t->name != NULL ? t->name : "",
+	    "framework_id", t->fw_id, "executor_id", "",
+	    "slave_id", a != NULL ? a->id : "", "state", state_name(t->state),
+	    "resources", res, "role", t->role != NULL ? t->role : "*");
+	json_object_set_new(j, "statuses", t->statuses != NULL ?
+	    json_deep_copy(t->statuses) : json_array());
+	if (t->container != NULL)
+		json_object_set(j, "container", t->container);
+	if (t->discovery != NULL)
+		json_object_set(j, "discovery", t->discovery);
+	return j;
+}
+
+/*
+ * The master forgets a task (terminal and acknowledged, or lost with
+ * its agent): /tasks keeps showing it among the last 1000 completed.
+ */
+static void
+task_complete(struct task *t)
+{
+	if (t->known) {
+		if (json_array_size(M.completed) >= 1000)
+			json_array_remove(M.completed, 0);
+		json_array_append_new(M.completed, task_api_json(t));
+	}
+	task_remove(t);
+}
+
 /*
  * An agent-originated update: it gets a fresh 16-byte uuid and joins
  * the task's FIFO; only the head is ever forwarded (ref §2.1).
  */
-static void
+static struct upd *
 upd_push(struct task *t, int state, int reason, int source,
     const char *message, bool with_data)
 {
@@ -1524,7 +1628,41 @@ upd_push(struct task *t, int state, int reason, int source,
 		t->qh = u;
 	t->qt = u;
 	t->state = state;
-	pthread_cond_broadcast(&M.cv);
+	return u;
+}
+
+/*
+ * The status history the master keeps per task (the /tasks endpoint's
+ * "statuses", ref §5.3 item 13): no data, no message.
+ */
+static void
+task_note_status(struct task *t, const struct upd *u)
+{
+	json_t *j;
+
+	if (t->statuses == NULL)
+		t->statuses = json_array();
+	j = json_pack("{s:s, s:f}", "state", state_name(u->state),
+	    "timestamp", u->ts);
+	if (u->has_healthy) {
+		json_object_set_new(j, "healthy", json_boolean(u->healthy));
+		/* Reconciliation answers with the latest one (ref §3.3). */
+		t->has_healthy = true;
+		t->healthy = u->healthy;
+	}
+	if (t->ip != NULL && t->cid != NULL &&
+	    (u->state == MESOS__V1__TASK_STATE__TASK_RUNNING ||
+	    u->state == MESOS__V1__TASK_STATE__TASK_KILLING || u->with_data)) {
+		json_t *ni = json_pack("{s:[{s:s}]}", "ip_addresses",
+		    "ip_address", t->ip);
+
+		if (t->net != NULL && t->net[0] != '\0')
+			json_object_set_new(ni, "name", json_string(t->net));
+		json_object_set_new(j, "container_status", json_pack(
+		    "{s:{s:s}, s:[o]}", "container_id", "value", t->cid,
+		    "network_infos", ni));
+	}
+	json_array_append_new(t->statuses, j);
 }
 
 /*
@@ -1532,20 +1670,23 @@ upd_push(struct task *t, int state, int reason, int source,
  * agent removal): sent once, never retried, no uuid (ref §2.1).
  */
 static void
-master_update(struct framework *fw, const struct task *t, int state,
+master_update(struct framework *fw, struct task *t, int state,
     int reason, const char *message, bool reconcile)
 {
 	struct upd u;
 	Event *e;
 
-	if (fw == NULL || fw->stream == NULL)
-		return;
 	memset(&u, 0, sizeof(u));
 	u.state = state;
 	u.reason = reason;
 	u.source = MESOS__V1__TASK_STATUS__SOURCE__SOURCE_MASTER;
 	u.message = (char *)(uintptr_t)message;
 	u.ts = wall_now();
+	/* The master records what it generates for a task it knows. */
+	if (!reconcile && t->fw_id != NULL)
+		task_note_status(t, &u);
+	if (fw == NULL || fw->stream == NULL)
+		return;
 	e = ev_new(MESOS__V1__SCHEDULER__EVENT__TYPE__UPDATE);
 	e->update = sm_alloc(sizeof(*e->update));
 	mesos__v1__scheduler__event__update__init(e->update);
@@ -1586,12 +1727,31 @@ task_pump(struct task *t, int64_t now)
 	mesos__v1__scheduler__event__update__init(e->update);
 	e->update->status = status_build(t, t->qh, false);
 	emit(fw, e);
+	if (!t->head_sent && !t->qh->noted) {
+		task_note_status(t, t->qh);
+		t->qh->noted = true;
+	}
 	if (!t->head_sent)
 		t->backoff = M.ack_retry_ms;
 	else if ((t->backoff *= 2) > SM_ACK_RETRY_MAX_MS)
 		t->backoff = SM_ACK_RETRY_MAX_MS;
 	t->head_sent = true;
 	t->next_send = now + t->backoff;
+}
+
+static void
+fw_free(struct framework *fw)
+{
+	free(fw->id);
+	free(fw->name);
+	free(fw->user);
+	free(fw->role);
+	free(fw->principal);
+	json_decref(fw->caps);
+	json_decref(fw->roles);
+	json_decref(fw->supp);
+	free(fw->filt);
+	free(fw);
 }
 
 /*
@@ -1604,7 +1764,6 @@ fw_remove(struct framework *fw)
 {
 	struct framework **pp;
 	struct task *t, *next;
-	struct filter *f, *fn;
 
 	for (t = M.tasks; t != NULL; t = next) {
 		next = t->next;
@@ -1624,18 +1783,10 @@ fw_remove(struct framework *fw)
 			break;
 		}
 	}
-	for (f = fw->filters; f != NULL; f = fn) {
-		fn = f->next;
-		free(f);
-	}
-	free(fw->id);
-	free(fw->name);
-	free(fw->user);
-	free(fw->role);
-	free(fw->principal);
-	json_decref(fw->caps);
-	free(fw);
+	fw_free(fw);
 }
+
+static void fw_clear_filters(struct framework *fw, int r);
 
 /*
  * The subscription connection broke: deactivate, recover the offers
@@ -1647,6 +1798,7 @@ fw_disconnected(struct framework *fw)
 	fw->connected = false;
 	fw->active = false;
 	offers_drop(fw->id, -1, false);
+	fw_clear_filters(fw, -1);	/* deactivation drops them */
 	if (fw->failover_timeout <= 0) {
 		fw_remove(fw);
 		return;
@@ -1654,39 +1806,116 @@ fw_disconnected(struct framework *fw)
 	fw->failover_at = now_ms() + (int64_t)(fw->failover_timeout * 1000);
 }
 
-static bool
-fw_filtered(struct framework *fw, int agent, int64_t now)
+/* Index of role in fw's roles, or -1. */
+static int
+fw_role_index(const struct framework *fw, const char *role)
 {
-	struct filter **pp = &fw->filters, *f;
-	bool hit = false;
+	size_t i;
+	json_t *v;
 
-	while ((f = *pp) != NULL) {
-		if (f->until <= now) {
-			*pp = f->next;
-			free(f);
-			continue;
-		}
-		if (f->agent == agent)
-			hit = true;
-		pp = &f->next;
-	}
-	return hit;
+	json_array_foreach(fw->roles, i, v)
+		if (strcmp(json_string_value(v), role) == 0)
+			return (int)i;
+	return -1;
+}
+
+static bool
+fw_role_suppressed(const struct framework *fw, const char *role)
+{
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(fw->supp, i, v)
+		if (strcmp(json_string_value(v), role) == 0)
+			return true;
+	return false;
+}
+
+/* Every role suppressed (the old single "suppressed" flag). */
+static bool
+fw_all_suppressed(const struct framework *fw)
+{
+	size_t i;
+	json_t *v;
+
+	if (json_array_size(fw->roles) == 0)
+		return false;
+	json_array_foreach(fw->roles, i, v)
+		if (!fw_role_suppressed(fw, json_string_value(v)))
+			return false;
+	return true;
+}
+
+static bool
+fw_filtered(const struct framework *fw, int agent, int r, int64_t now)
+{
+	size_t k = (size_t)agent * json_array_size(fw->roles) + (size_t)r;
+
+	return k < fw->nfilt && fw->filt[k] > now;
 }
 
 static void
-fw_add_filter(struct framework *fw, int agent, double refuse_s)
+fw_add_filter(struct framework *fw, int agent, const char *role,
+    double refuse_s)
 {
-	struct filter *f;
+	size_t nr = json_array_size(fw->roles), k, n;
+	int r = role != NULL ? fw_role_index(fw, role) : -1;
 
-	if (!(refuse_s > 0))
+	if (!(refuse_s > 0) || r < 0)
 		return;
 	if (refuse_s > SM_REFUSE_MAX_S)
 		refuse_s = SM_REFUSE_MAX_S;
-	f = sm_alloc(sizeof(*f));
-	f->agent = agent;
-	f->until = now_ms() + (int64_t)(refuse_s * 1000);
-	f->next = fw->filters;
-	fw->filters = f;
+	k = (size_t)agent * nr + (size_t)r;
+	if (k >= fw->nfilt) {
+		n = (M.n_agents > (size_t)agent ? M.n_agents :
+		    (size_t)agent + 1) * nr;
+		fw->filt = realloc(fw->filt, n * sizeof(*fw->filt));
+		if (fw->filt == NULL)
+			abort();
+		memset(fw->filt + fw->nfilt, 0,
+		    (n - fw->nfilt) * sizeof(*fw->filt));
+		fw->nfilt = n;
+	}
+	fw->filt[k] = now_ms() + (int64_t)(refuse_s * 1000);
+}
+
+/* Drop the filters of role index r (-1: all of them). */
+static void
+fw_clear_filters(struct framework *fw, int r)
+{
+	size_t nr = json_array_size(fw->roles);
+
+	if (r < 0 || nr == 0) {
+		free(fw->filt);
+		fw->filt = NULL;
+		fw->nfilt = 0;
+		return;
+	}
+	for (size_t k = (size_t)r; k < fw->nfilt; k += nr)
+		fw->filt[k] = 0;
+}
+
+/*
+ * The role fw gets an offer for agent in: the next of its roles, round
+ * robin, neither suppressed nor filtering the agent; NULL if none.
+ */
+static const char *
+fw_pick_role(struct framework *fw, int agent, int64_t now)
+{
+	size_t nr = json_array_size(fw->roles);
+
+	for (size_t j = 0; j < nr; j++) {
+		size_t r = (fw->role_rr + j) % nr;
+		const char *role = json_string_value(json_array_get(fw->roles,
+		    r));
+
+		if (fw_role_suppressed(fw, role) ||
+		    fw_filtered(fw, agent, (int)r, now))
+			continue;
+		fw->role_rr = (unsigned)(r + 1);
+		return role;
+	}
+	return NULL;
 }
 
 static Mesos__V1__Offer *
@@ -1719,19 +1948,26 @@ offer_build(const struct offer *o, const struct framework *fw)
 	if (o->ports.n > 0)
 		po->resources[n++] = mk_ranges_res("ports", &o->ports);
 	po->n_resources = n;
+	/*
+	 * Without RESERVATION_REFINEMENT the master sends resources in the
+	 * old format: unreserved ones carry role "*".
+	 */
+	if (!fw->cap_refinement)
+		for (size_t i = 0; i < n; i++)
+			po->resources[i]->role = sm_strdup("*");
 	if (fw->cap_multi_role) {
 		for (size_t i = 0; i < n; i++) {
 			Mesos__V1__Resource__AllocationInfo *ai =
 			    sm_alloc(sizeof(*ai));
 
 			mesos__v1__resource__allocation_info__init(ai);
-			ai->role = sm_strdup(fw->role);
+			ai->role = sm_strdup(o->role);
 			po->resources[i]->allocation_info = ai;
 		}
 		po->allocation_info = sm_alloc(sizeof(*po->allocation_info));
 		mesos__v1__resource__allocation_info__init(
 		    po->allocation_info);
-		po->allocation_info->role = sm_strdup(fw->role);
+		po->allocation_info->role = sm_strdup(o->role);
 	}
 	na = json_object_size(a->attrs);
 	po->attributes = sm_alloc(sizeof(*po->attributes) * (na + 1));
@@ -1751,9 +1987,9 @@ offer_build(const struct offer *o, const struct framework *fw)
 
 /*
  * One allocation cycle: every connected agent's unallocated resources
- * go, whole, to the first eligible framework (active, not suppressed,
- * not filtering the agent), round robin; one OFFERS event per
- * framework per cycle.
+ * go, whole, to the first eligible framework (active, with a role that
+ * is neither suppressed nor filtering the agent), round robin; one
+ * OFFERS event per framework per cycle.
  */
 static void
 allocate(int64_t now)
@@ -1775,17 +2011,20 @@ allocate(int64_t now)
 			continue;
 		for (size_t k = 0; k < nfw; k++) {
 			size_t pick = (rr + k) % nfw, j = 0;
+			const char *role;
 			struct offer *o;
 
 			for (fw = M.fws; fw != NULL && j < pick; fw = fw->next)
 				j++;
 			if (fw == NULL || !fw->active || !fw->connected ||
-			    fw->suppressed || fw->stream == NULL ||
-			    fw_filtered(fw, (int)i, now))
+			    fw->stream == NULL ||
+			    (role = fw_pick_role(fw, (int)i, now)) == NULL)
 				continue;
 			o = sm_alloc(sizeof(*o));
 			o->id = sm_printf("%s-O%u", M.master_id, M.offer_seq++);
 			o->fw_id = sm_strdup(fw->id);
+			o->role = sm_strdup(role);
+			o->created = now;
 			o->agent = (int)i;
 			o->cpus = a->fcpus;
 			o->mem = a->fmem;
@@ -1993,7 +2232,8 @@ task_resources(const Mesos__V1__TaskInfo *ti, double *cpus, double *mem,
  */
 static void
 launch_task(struct framework *fw, const Mesos__V1__TaskInfo *ti, int agent,
-    double *pcpus, double *pmem, double *pdisk, struct rset *pports)
+    const char *role, double *pcpus, double *pmem, double *pdisk,
+    struct rset *pports)
 {
 	const struct agent *a = &M.agents[agent];
 	const char *msg = NULL;
@@ -2038,6 +2278,12 @@ launch_task(struct framework *fw, const Mesos__V1__TaskInfo *ti, int agent,
 	t->fw_id = sm_strdup(fw->id);
 	t->agent = -1;		/* resources come from the pool, not free */
 	t->known = true;
+	t->role = sm_strdup(role);
+	t->checkpoint = fw->checkpoint;
+	if (ti->container != NULL)
+		t->container = pb_to_json(&ti->container->base);
+	if (ti->discovery != NULL)
+		t->discovery = pb_to_json(&ti->discovery->base);
 	t->cpus = cpus;
 	t->mem = mem;
 	t->disk = disk;
@@ -2067,70 +2313,134 @@ launch_task(struct framework *fw, const Mesos__V1__TaskInfo *ti, int agent,
 		t->run_at = 1;
 }
 
+static struct offer *
+offer_lookup(const char *id)
+{
+	for (struct offer *o = M.offers; o != NULL; o = o->next)
+		if (strcmp(o->id, id) == 0)
+			return o;
+	return NULL;
+}
+
 static void
 do_accept(struct framework *fw, Mesos__V1__OfferID **ids, size_t n_ids,
     Mesos__V1__Offer__Operation **ops, size_t n_ops,
     const Mesos__V1__Filters *filters)
 {
-	const char *bad = NULL;
-	struct offer *offs[64];
-	size_t n = 0;
-	int agent = -1;
+	const char *bad = NULL, *role = NULL;
+	char *arole;
+	struct offer *offs[64], *o;
+	size_t n = 0, i, k;
+	int agent = -1, first = -1;
 	double cpus = 0, mem = 0, disk = 0;
 	struct rset ports = { NULL, 0 };
-	char msg[512];
+	char msg[1024];
 
+	/*
+	 * The master's validators, each over all the offers in turn
+	 * (ref §2.1 ACCEPT, §5.3 item 8): unique ids, every offer still
+	 * valid, every offer this framework's, one allocation role (one of
+	 * the framework's), one agent.
+	 */
 	if (n_ids == 0)
 		bad = "No offers specified";
 	else if (n_ids > sizeof(offs) / sizeof(offs[0]))
 		bad = "Too many offers";
-	for (size_t i = 0; bad == NULL && i < n_ids; i++) {
-		struct offer *o;
-
-		for (o = M.offers; o != NULL; o = o->next)
-			if (strcmp(o->id, ids[i]->value) == 0)
-				break;
-		for (size_t k = 0; k < n && o != NULL; k++)
-			if (offs[k] == o)
-				bad = "Duplicate offer";
-		if (o == NULL || strcmp(o->fw_id, fw->id) != 0) {
+	for (i = 0; bad == NULL && i < n_ids; i++)
+		for (k = 0; bad == NULL && k < i; k++)
+			if (strcmp(ids[i]->value, ids[k]->value) == 0) {
+				snprintf(msg, sizeof(msg), "Duplicate offer %s",
+				    ids[i]->value);
+				bad = msg;
+			}
+	for (i = 0; i < n_ids && i < sizeof(offs) / sizeof(offs[0]); i++)
+		offs[n++] = offer_lookup(ids[i]->value);
+	for (i = 0; bad == NULL && i < n; i++)
+		if (offs[i] == NULL) {
 			snprintf(msg, sizeof(msg), "Offer %s is no longer "
 			    "valid", ids[i]->value);
 			bad = msg;
-		} else if (agent >= 0 && o->agent != agent)
-			bad = "Aggregated offers must belong to one single "
-			    "agent";
-		if (bad == NULL) {
-			offs[n++] = o;
-			agent = o->agent;
+		}
+	for (i = 0; bad == NULL && i < n; i++)
+		if (strcmp(offs[i]->fw_id, fw->id) != 0) {
+			snprintf(msg, sizeof(msg), "Offer %s has invalid "
+			    "framework %s while framework %s is expected",
+			    ids[i]->value, offs[i]->fw_id, fw->id);
+			bad = msg;
+		}
+	for (i = 0; bad == NULL && i < n; i++) {
+		if (fw_role_index(fw, offs[i]->role) < 0) {
+			snprintf(msg, sizeof(msg), "Offer %s is allocated to "
+			    "role %s which framework %s is not subscribed to",
+			    ids[i]->value, offs[i]->role, fw->id);
+			bad = msg;
+		} else if (role == NULL)
+			role = offs[i]->role;
+		else if (strcmp(offs[i]->role, role) != 0) {
+			snprintf(msg, sizeof(msg), "Aggregated offers must be "
+			    "allocated to the same role. Offer %s uses role %s "
+			    "and another offer uses role %s", ids[i]->value,
+			    offs[i]->role, role);
+			bad = msg;
 		}
 	}
-	/* Take the valid offers out of the list. */
-	for (size_t k = 0; k < n; k++) {
+	for (i = 0; bad == NULL && i < n; i++) {
+		if (first < 0)
+			first = (int)i;
+		if (agent < 0)
+			agent = offs[i]->agent;
+		else if (offs[i]->agent != agent) {
+			snprintf(msg, sizeof(msg), "Aggregated offers must "
+			    "belong to one single agent. Offer %s uses agent "
+			    "%s and offer %s uses agent %s", ids[i]->value,
+			    M.agents[offs[i]->agent].id, ids[first]->value,
+			    M.agents[agent].id);
+			bad = msg;
+		}
+	}
+	/*
+	 * This framework's offers among them are used up either way; on
+	 * failure their resources go back without a filter.
+	 */
+	arole = bad == NULL ? sm_strdup(role) : NULL;
+	for (i = 0; i < n; i++) {
 		struct offer **pp;
 
+		if ((o = offs[i]) == NULL || strcmp(o->fw_id, fw->id) != 0)
+			continue;
+		for (k = 0; k < i && offs[k] != o; k++)
+			;
+		if (k < i)
+			continue;	/* a duplicate, handled once */
 		for (pp = &M.offers; *pp != NULL; pp = &(*pp)->next) {
-			if (*pp == offs[k]) {
-				*pp = offs[k]->next;
+			if (*pp == o) {
+				*pp = o->next;
 				break;
 			}
 		}
-		cpus += offs[k]->cpus;
-		mem += offs[k]->mem;
-		disk += offs[k]->disk;
-		rset_add_set(&ports, &offs[k]->ports);
-		offer_free(offs[k], bad != NULL);
+		cpus += o->cpus;
+		mem += o->mem;
+		disk += o->disk;
+		rset_add_set(&ports, &o->ports);
+		offer_free(o, bad != NULL);
 	}
 	if (bad != NULL) {
 		/* ref §2.1: LOST, or DROPPED if partition-aware. */
-		for (size_t i = 0; i < n_ops; i++) {
+		for (i = 0; i < n_ops; i++) {
 			const Mesos__V1__Offer__Operation *op = ops[i];
+			Mesos__V1__TaskInfo **tis = NULL;
+			size_t nt = 0;
 
-			if (op->launch == NULL)
-				continue;
-			for (size_t k = 0; k < op->launch->n_task_infos; k++)
-				master_update_id(fw,
-				    op->launch->task_infos[k]->task_id->value,
+			if (op->launch != NULL) {
+				tis = op->launch->task_infos;
+				nt = op->launch->n_task_infos;
+			} else if (op->launch_group != NULL &&
+			    op->launch_group->task_group != NULL) {
+				tis = op->launch_group->task_group->tasks;
+				nt = op->launch_group->task_group->n_tasks;
+			}
+			for (k = 0; k < nt; k++)
+				master_update_id(fw, tis[k]->task_id->value,
 				    -1, fw->cap_partition ?
 				    MESOS__V1__TASK_STATE__TASK_DROPPED :
 				    MESOS__V1__TASK_STATE__TASK_LOST,
@@ -2140,14 +2450,14 @@ do_accept(struct framework *fw, Mesos__V1__OfferID **ids, size_t n_ids,
 		rset_free(&ports);
 		return;
 	}
-	for (size_t i = 0; i < n_ops; i++) {
+	for (i = 0; i < n_ops; i++) {
 		const Mesos__V1__Offer__Operation *op = ops[i];
 
 		if (op->type == MESOS__V1__OFFER__OPERATION__TYPE__LAUNCH &&
 		    op->launch != NULL) {
-			for (size_t k = 0; k < op->launch->n_task_infos; k++)
+			for (k = 0; k < op->launch->n_task_infos; k++)
 				launch_task(fw, op->launch->task_infos[k],
-				    agent, &cpus, &mem, &disk, &ports);
+				    agent, arole, &cpus, &mem, &disk, &ports);
 		} else if (op->type ==
 		    MESOS__V1__OFFER__OPERATION__TYPE__LAUNCH_GROUP &&
 		    op->launch_group != NULL &&
@@ -2155,7 +2465,7 @@ do_accept(struct framework *fw, Mesos__V1__OfferID **ids, size_t n_ids,
 			Mesos__V1__TaskGroupInfo *g =
 			    op->launch_group->task_group;
 
-			for (size_t k = 0; k < g->n_tasks; k++)
+			for (k = 0; k < g->n_tasks; k++)
 				master_update_id(fw, g->tasks[k]->task_id->value,
 				    agent, MESOS__V1__TASK_STATE__TASK_ERROR,
 				    MESOS__V1__TASK_STATUS__REASON__REASON_TASK_GROUP_INVALID,
@@ -2172,10 +2482,11 @@ do_accept(struct framework *fw, Mesos__V1__OfferID **ids, size_t n_ids,
 		a->fdisk += disk;
 		rset_add_set(&a->fports, &ports);
 		rset_free(&ports);
-		fw_add_filter(fw, agent, filters != NULL &&
+		fw_add_filter(fw, agent, arole, filters != NULL &&
 		    filters->has_refuse_seconds ? filters->refuse_seconds :
 		    M.refuse_default_s);
 	}
+	free(arole);
 }
 
 static void
@@ -2195,7 +2506,7 @@ do_decline(struct framework *fw, Mesos__V1__OfferID **ids, size_t n_ids,
 		if (o == NULL)
 			continue;	/* unknown offers are ignored */
 		*pp = o->next;
-		fw_add_filter(fw, o->agent, refuse);
+		fw_add_filter(fw, o->agent, o->role, refuse);
 		offer_free(o, true);
 	}
 }
@@ -2294,7 +2605,7 @@ do_ack(struct framework *fw, const char *agent_id, const char *task_id,
 	t->head_sent = false;
 	if (state_terminal(u->state) && t->qh == NULL) {
 		upd_free(u);
-		task_remove(t);		/* the master forgets it */
+		task_complete(t);	/* the master forgets it */
 		return;
 	}
 	upd_free(u);
@@ -2362,6 +2673,7 @@ agent_reregister(int i)
 
 	a->partitioned = false;
 	a->recovering = false;
+	a->disconnected = false;
 	for (struct task *t = M.tasks; t != NULL; t = t->next) {
 		struct framework *fw;
 
@@ -2379,6 +2691,10 @@ agent_reregister(int i)
 				fw->role = sm_strdup("*");
 				fw->principal = sm_strdup("");
 				fw->caps = json_array();
+				fw->roles = json_pack("[s]", t->role != NULL ?
+				    t->role : "*");
+				fw->supp = json_array();
+				fw->checkpoint = t->checkpoint;
 				fw->recovered_only = true;
 				fw->next = M.fws;
 				M.fws = fw;
@@ -2396,6 +2712,44 @@ agent_reregister(int i)
 	}
 	a->unreachable = false;
 	pthread_cond_broadcast(&M.cv);
+}
+
+/*
+ * The agent's connection breaks, as when its process crashes (ref
+ * §3.4, §5.3 item 11): the agent is deactivated and its offers are
+ * rescinded.  The tasks of frameworks without checkpointing are lost at
+ * once: TASK_LOST with REASON_AGENT_DISCONNECTED from the master, no
+ * uuid, even for partition-aware frameworks, and the master forgets
+ * them.  Those of checkpointing frameworks stay: the agent recovers
+ * their executors when it re-registers (agent/restore); if it does not
+ * within the ping timeout, it is unreachable like a partitioned one.
+ */
+static void
+agent_disconnect(int i)
+{
+	struct agent *a = &M.agents[i];
+	struct task *t, *next;
+	char msg[300];
+
+	if (a->disconnected)
+		return;
+	a->disconnected = true;
+	a->disc_at = now_ms();
+	offers_drop(NULL, i, true);
+	snprintf(msg, sizeof(msg), "Agent %s disconnected", a->hostname);
+	for (t = M.tasks; t != NULL; t = next) {
+		struct framework *fw = fw_find(t->fw_id);
+
+		next = t->next;
+		if (t->agent != i || !t->known ||
+		    (fw != NULL ? fw->checkpoint : t->checkpoint))
+			continue;
+		if (!state_terminal(t->state))
+			master_update(fw, t, MESOS__V1__TASK_STATE__TASK_LOST,
+			    MESOS__V1__TASK_STATUS__REASON__REASON_AGENT_DISCONNECTED,
+			    msg, false);
+		task_complete(t);
+	}
 }
 
 /* Operator removal: GONE_BY_OPERATOR (partition-aware) or LOST. */
@@ -2419,7 +2773,7 @@ agent_remove(int i)
 			    MESOS__V1__TASK_STATE__TASK_LOST,
 			    MESOS__V1__TASK_STATUS__REASON__REASON_AGENT_REMOVED_BY_OPERATOR,
 			    "Agent was removed", false);
-		task_remove(t);
+		task_complete(t);
 	}
 	M.agents[i].fcpus = M.agents[i].fmem = M.agents[i].fdisk = 0;
 	rset_free(&M.agents[i].fports);
@@ -2443,7 +2797,12 @@ tick(int64_t now)
 		if (a->partitioned && !a->unreachable &&
 		    now >= a->part_at + M.ping_timeout_ms)
 			agent_unreachable((int)i);
+		/* A crashed agent stops answering pings too (ref §3.4). */
+		if (a->disconnected && !a->unreachable &&
+		    now >= a->disc_at + M.ping_timeout_ms)
+			agent_unreachable((int)i);
 	}
+	offers_expire(now);
 	for (struct task *t = M.tasks; t != NULL; t = t->next) {
 		if (t->run_at != 0 && now >= t->run_at) {
 			t->run_at = 0;
@@ -2492,6 +2851,11 @@ tick(int64_t now)
 	}
 }
 
+/*
+ * Every SM_TICK_MS.  The timer has its own condition variable, which
+ * only sim_mesos_stop() signals: events and calls do not wake it, so a
+ * burst of them costs one tick, not one tick each.
+ */
 static void *
 timer_main(void *arg)
 {
@@ -2507,7 +2871,7 @@ timer_main(void *arg)
 			ts.tv_sec++;
 			ts.tv_nsec -= 1000000000;
 		}
-		pthread_cond_timedwait(&M.cv, &M.mu, &ts);
+		pthread_cond_timedwait(&M.tcv, &M.mu, &ts);
 	}
 	pthread_mutex_unlock(&M.mu);
 	return NULL;
@@ -2602,7 +2966,9 @@ call_type_name(int type)
 static const char *
 call_validate(const Call *c)
 {
-	if (!c->has_type)
+	/* An enum value the .proto does not know is an absent field. */
+	if (!c->has_type || protobuf_c_enum_descriptor_get_value(
+	    &mesos__v1__scheduler__call__type__descriptor, c->type) == NULL)
 		return "Expecting 'type' to be present";
 	if (c->type == MESOS__V1__SCHEDULER__CALL__TYPE__SUBSCRIBE) {
 		const Mesos__V1__FrameworkInfo *fi;
@@ -2694,6 +3060,7 @@ caps_from(struct framework *fw, const Mesos__V1__FrameworkInfo *fi)
 	json_decref(fw->caps);
 	fw->caps = json_array();
 	fw->cap_killing = fw->cap_partition = fw->cap_multi_role = false;
+	fw->cap_refinement = false;
 	for (size_t i = 0; i < fi->n_capabilities; i++) {
 		const ProtobufCEnumValue *v;
 		int type = fi->capabilities[i]->type;
@@ -2704,6 +3071,8 @@ caps_from(struct framework *fw, const Mesos__V1__FrameworkInfo *fi)
 			fw->cap_partition = true;
 		else if (type == MESOS__V1__FRAMEWORK_INFO__CAPABILITY__TYPE__MULTI_ROLE)
 			fw->cap_multi_role = true;
+		else if (type == MESOS__V1__FRAMEWORK_INFO__CAPABILITY__TYPE__RESERVATION_REFINEMENT)
+			fw->cap_refinement = true;
 		v = protobuf_c_enum_descriptor_get_value(
 		    &mesos__v1__framework_info__capability__type__descriptor,
 		    type);
@@ -2722,12 +3091,111 @@ caps_has_multi_role(const Mesos__V1__FrameworkInfo *fi)
 	return false;
 }
 
-/* SUBSCRIBE accepted at the HTTP level (ref §1.3, §1.4, §1.8). */
+/* "FrameworkInfo.role" set (not the default "*" of an unset field). */
+static bool
+fi_has_role(const Mesos__V1__FrameworkInfo *fi)
+{
+	const ProtobufCFieldDescriptor *f =
+	    protobuf_c_message_descriptor_get_field_by_name(
+	    &mesos__v1__framework_info__descriptor, "role");
+
+	return fi->role != NULL && (f == NULL || fi->role != f->default_value);
+}
+
+/* The master's role name rules ("a/b" hierarchies, "*" alone). */
+static bool
+role_valid(const char *role)
+{
+	const char *p = role, *e;
+
+	if (strcmp(role, "*") == 0)
+		return true;
+	for (;;) {
+		size_t n;
+
+		e = strchr(p, '/');
+		n = e != NULL ? (size_t)(e - p) : strlen(p);
+		if (n == 0 || (n == 1 && p[0] == '.') ||
+		    (n == 2 && p[0] == '.' && p[1] == '.') || p[0] == '-' ||
+		    (n == 1 && p[0] == '*'))
+			return false;
+		for (size_t i = 0; i < n; i++)
+			if ((unsigned char)p[i] <= 0x20 || p[i] == 0x7f)
+				return false;
+		if (e == NULL)
+			return true;
+		p = e + 1;
+	}
+}
+
+/*
+ * FrameworkInfo checks made once the stream is open (ref §1.3): an
+ * error message for the ERROR event, or NULL.  The roles the framework
+ * subscribes to go to *roles.
+ */
+static const char *
+fi_check_roles(const Mesos__V1__FrameworkInfo *fi,
+    const Mesos__V1__Scheduler__Call__Subscribe *sb, json_t *roles,
+    char *msg, size_t msglen)
+{
+	bool multi = caps_has_multi_role(fi);
+
+	if (fi->n_roles > 0 && !multi)
+		return "'FrameworkInfo.roles' is set but MULTI_ROLE capability "
+		    "is not";
+	if (multi && fi_has_role(fi))
+		return "'FrameworkInfo.role' must not be set when MULTI_ROLE "
+		    "capability is set";
+	if (multi)
+		for (size_t i = 0; i < fi->n_roles; i++)
+			json_array_append_new(roles,
+			    json_string(fi->roles[i]));
+	else
+		json_array_append_new(roles, json_string(fi_has_role(fi) ?
+		    fi->role : "*"));
+	for (size_t i = 0; i < json_array_size(roles); i++) {
+		const char *r = json_string_value(json_array_get(roles, i));
+
+		if (!role_valid(r)) {
+			snprintf(msg, msglen, "Role '%s' is invalid", r);
+			return msg;
+		}
+		for (size_t k = 0; k < i; k++)
+			if (strcmp(r, json_string_value(json_array_get(roles,
+			    k))) == 0)
+				return "'FrameworkInfo.roles' contains "
+				    "duplicate items";
+	}
+	for (size_t i = 0; i < sb->n_suppressed_roles; i++) {
+		size_t k;
+
+		for (k = 0; k < json_array_size(roles); k++)
+			if (strcmp(sb->suppressed_roles[i], json_string_value(
+			    json_array_get(roles, k))) == 0)
+				break;
+		if (k == json_array_size(roles)) {
+			snprintf(msg, msglen, "Suppressed role '%s' is not "
+			    "contained in the list of roles",
+			    sb->suppressed_roles[i]);
+			return msg;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * SUBSCRIBE accepted at the HTTP level (ref §1.3, §1.4, §1.8).
+ * principal: the authenticated one, NULL without authentication.
+ */
 static enum MHD_Result
-subscribe(struct MHD_Connection *c, const Call *call, bool json)
+subscribe(struct MHD_Connection *c, const Call *call, bool json,
+    const char *principal)
 {
 	const Mesos__V1__FrameworkInfo *fi = call->subscribe->framework_info;
 	const char *fid = fi->id != NULL ? fi->id->value : NULL;
+	const char *fprin;
+	json_t *roles = json_array();
+	char emsg[512];
 	const union MHD_ConnectionInfo *ci;
 	struct MHD_Response *r;
 	struct stream *s = sm_alloc(sizeof(*s));
@@ -2753,16 +3221,28 @@ subscribe(struct MHD_Connection *c, const Call *call, bool json)
 	MHD_add_response_header(r, "Mesos-Stream-Id", sid);
 	MHD_add_response_header(r, "Cache-Control", "no-cache");
 
+	/*
+	 * An authenticated framework that names no principal gets the
+	 * authenticated one.
+	 */
+	fprin = fi->principal != NULL ? fi->principal :
+	    (principal != NULL ? principal : "");
+	if (fid != NULL)
+		fw = fw_find(fid);
 	/* Validation after the stream opens: ERROR, then close. */
 	if (fid != NULL && fw_was_removed(fid))
 		err = "Framework has been removed";
-	else if (fi->n_roles > 0 && !caps_has_multi_role(fi))
-		err = "'FrameworkInfo.roles' is set but MULTI_ROLE capability "
-		    "is not";
-	else if (fi->has_failover_timeout && !(fi->failover_timeout >= 0 &&
+	else if ((err = fi_check_roles(fi, call->subscribe, roles, emsg,
+	    sizeof(emsg))) != NULL) {
+		/* err is set */
+	} else if (fi->has_failover_timeout && !(fi->failover_timeout >= 0 &&
 	    fi->failover_timeout < 1e13))
 		err = "Invalid 'FrameworkInfo.failover_timeout'";
+	else if (fw != NULL && !fw->recovered_only &&
+	    strcmp(fw->principal, fprin) != 0)
+		err = "Changing framework's principal is not allowed";
 	if (err != NULL) {
+		json_decref(roles);
 		Event *e = ev_new(MESOS__V1__SCHEDULER__EVENT__TYPE__ERROR);
 
 		e->error = sm_alloc(sizeof(*e->error));
@@ -2774,8 +3254,6 @@ subscribe(struct MHD_Connection *c, const Call *call, bool json)
 		MHD_destroy_response(r);
 		return ret;
 	}
-	if (fid != NULL)
-		fw = fw_find(fid);
 	if (fw != NULL && fw->stream != NULL) {
 		/* ref §1.8: the old subscription is failed over. */
 		Event *e = ev_new(MESOS__V1__SCHEDULER__EVENT__TYPE__ERROR);
@@ -2794,8 +3272,7 @@ subscribe(struct MHD_Connection *c, const Call *call, bool json)
 		    sm_printf("%s-%04u", M.master_id, M.fw_seq++);
 		fw->user = sm_strdup(fi->user);
 		fw->checkpoint = fi->has_checkpoint && fi->checkpoint;
-		fw->principal = sm_strdup(fi->principal != NULL ?
-		    fi->principal : "");
+		fw->principal = sm_strdup(fprin);
 		fw->next = M.fws;
 		M.fws = fw;
 	} else if (fw->recovered_only) {
@@ -2803,20 +3280,32 @@ subscribe(struct MHD_Connection *c, const Call *call, bool json)
 		free(fw->user);
 		fw->user = sm_strdup(fi->user);
 		fw->checkpoint = fi->has_checkpoint && fi->checkpoint;
+		free(fw->principal);
+		fw->principal = sm_strdup(fprin);
 	}
 	/* user and checkpoint are immutable (ref §1.3); the rest updates. */
 	fw->recovered_only = false;
 	free(fw->name);
 	fw->name = sm_strdup(fi->name);
+	/* Filters are kept per role: a new role list starts afresh. */
+	if (fw->roles == NULL || !json_equal(fw->roles, roles))
+		fw_clear_filters(fw, -1);
+	json_decref(fw->roles);
+	fw->roles = roles;
 	free(fw->role);
-	fw->role = sm_strdup(fi->n_roles > 0 ? fi->roles[0] :
-	    (fi->role != NULL ? fi->role : "*"));
+	fw->role = sm_strdup(json_array_size(roles) > 0 ?
+	    json_string_value(json_array_get(roles, 0)) : "*");
 	fw->failover_timeout = fi->has_failover_timeout ?
 	    fi->failover_timeout : 0;
 	caps_from(fw, fi);
 	fw->connected = fw->active = true;
 	fw->failover_at = 0;
-	fw->suppressed = call->subscribe->n_suppressed_roles > 0;
+	/* ref §1.8: the suppressed roles are replaced, not merged. */
+	json_decref(fw->supp);
+	fw->supp = json_array();
+	for (size_t i = 0; i < call->subscribe->n_suppressed_roles; i++)
+		json_array_append_new(fw->supp,
+		    json_string(call->subscribe->suppressed_roles[i]));
 	snprintf(fw->stream_id, sizeof(fw->stream_id), "%s", sid);
 	s->refs++;
 	fw->stream = s;
@@ -2879,21 +3368,50 @@ call_dispatch(struct framework *fw, const Call *c, const char **msg)
 		do_decline(fw, c->decline->offer_ids, c->decline->n_offer_ids,
 		    c->decline->filters);
 		break;
-	case MESOS__V1__SCHEDULER__CALL__TYPE__REVIVE: {
-		struct filter *f, *n;
-
-		/* Un-suppress and clear every filter (ref §2.1). */
-		fw->suppressed = false;
-		for (f = fw->filters; f != NULL; f = n) {
-			n = f->next;
-			free(f);
+	case MESOS__V1__SCHEDULER__CALL__TYPE__REVIVE:
+		/*
+		 * Un-suppress the roles (all if none given) and clear
+		 * their filters (ref §2.1).
+		 */
+		if (c->revive == NULL || c->revive->n_roles == 0) {
+			json_array_clear(fw->supp);
+			fw_clear_filters(fw, -1);
+			break;
 		}
-		fw->filters = NULL;
+		for (size_t i = 0; i < c->revive->n_roles; i++) {
+			const char *r = c->revive->roles[i];
+			size_t k;
+			json_t *v;
+
+			json_array_foreach(fw->supp, k, v)
+				if (strcmp(json_string_value(v), r) == 0) {
+					json_array_remove(fw->supp, k);
+					break;
+				}
+			if (fw_role_index(fw, r) >= 0)
+				fw_clear_filters(fw, fw_role_index(fw, r));
+		}
+		break;
+	case MESOS__V1__SCHEDULER__CALL__TYPE__SUPPRESS: {
+		/* The roles given (all if none) get no offers (ref §2.1). */
+		json_t *which = json_array();
+		size_t k;
+		json_t *v;
+
+		if (c->suppress == NULL || c->suppress->n_roles == 0)
+			json_array_extend(which, fw->roles);
+		else
+			for (size_t i = 0; i < c->suppress->n_roles; i++)
+				if (fw_role_index(fw,
+				    c->suppress->roles[i]) >= 0)
+					json_array_append_new(which, json_string(
+					    c->suppress->roles[i]));
+		json_array_foreach(which, k, v)
+			if (!fw_role_suppressed(fw, json_string_value(v)))
+				json_array_append(fw->supp, v);
+		json_decref(which);
 		break;
 	}
-	case MESOS__V1__SCHEDULER__CALL__TYPE__SUPPRESS:
-		fw->suppressed = true;
-		break;
 	case MESOS__V1__SCHEDULER__CALL__TYPE__KILL:
 		do_kill(fw, c->kill->task_id->value, c->kill->agent_id != NULL ?
 		    c->kill->agent_id->value : NULL);
@@ -2937,23 +3455,56 @@ call_dispatch(struct framework *fw, const Call *c, const char **msg)
 }
 
 /*
+ * HTTP Basic authentication (ref §1.1): true if the Authorization
+ * header carries the configured credentials.
+ */
+static bool
+auth_ok(struct MHD_Connection *c)
+{
+	const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	    "Authorization");
+	uint8_t *dec;
+	size_t n, ul = strlen(M.auth_user), pl = strlen(M.auth_pass);
+	bool ok;
+
+	if (h == NULL || strncasecmp(h, "Basic ", 6) != 0)
+		return false;
+	for (h += 6; *h == ' '; h++)
+		;
+	if (b64_decode(h, &dec, &n) != 0)
+		return false;
+	ok = n == ul + 1 + pl && memcmp(dec, M.auth_user, ul) == 0 &&
+	    dec[ul] == ':' && memcmp(dec + ul + 1, M.auth_pass, pl) == 0;
+	free(dec);
+	return ok;
+}
+
+/*
  * POST /api/v1/scheduler, checks in the real master's order (ref §1.6):
- * leadership (307/503), method (405), Content-Type (400), body (400),
- * type (415), validation (400), Accept (406), stream id on SUBSCRIBE
- * (400); then framework unknown (400), not subscribed (403), stream id
- * missing or wrong (400), 202.
+ * authentication (401), leadership (307/503), recovery (503), method
+ * (405), Content-Type (400), body (400), type (415), validation
+ * (400, with the SUBSCRIBE principal check), Accept (406), stream id on
+ * SUBSCRIBE (400); then framework unknown (400), principal (400), not
+ * subscribed (403), stream id missing or wrong (400), 202.
  */
 static enum MHD_Result
 handle_scheduler(struct MHD_Connection *c, const char *method, struct req *rq)
 {
-	const char *ctype, *sid, *vmsg, *msg = NULL;
-	char err[512], loc[300], *text;
+	const char *ctype, *sid, *vmsg, *msg = NULL, *principal = NULL;
+	char err[1024], loc[300], *text;
 	Call *call = NULL;
 	bool is_json;
 	unsigned status;
 	enum MHD_Result ret;
 	struct framework *fw;
 
+	if (M.auth_user != NULL) {
+		if (!auth_ok(c))
+			return reply(c, MHD_HTTP_UNAUTHORIZED, NULL, NULL,
+			    "WWW-Authenticate",
+			    "Basic realm=\"mesos-master-scheduler\"");
+		principal = M.auth_user;
+	}
 	if (M.leader == LEAD_STANDBY) {
 		snprintf(loc, sizeof(loc), "//%s/api/v1/scheduler",
 		    M.leader_addr != NULL ? M.leader_addr : "");
@@ -2963,6 +3514,12 @@ handle_scheduler(struct MHD_Connection *c, const char *method, struct req *rq)
 	if (M.leader == LEAD_NONE)
 		return reply(c, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain",
 		    "No leader elected", NULL, NULL);
+	if (M.recovering && M.recover_until != 0 &&
+	    now_ms() >= M.recover_until)
+		M.recovering = false;
+	if (M.recovering)
+		return reply(c, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain",
+		    "Master has not finished recovery", NULL, NULL);
 	if (strcmp(method, "POST") != 0)
 		return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain",
 		    "Expecting 'POST'", "Allow", "POST");
@@ -3003,7 +3560,18 @@ handle_scheduler(struct MHD_Connection *c, const char *method, struct req *rq)
 	}
 	sid = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 	    "Mesos-Stream-Id");
-	if ((vmsg = call_validate(call)) != NULL) {
+	vmsg = call_validate(call);
+	if (vmsg == NULL && principal != NULL &&
+	    call->type == MESOS__V1__SCHEDULER__CALL__TYPE__SUBSCRIBE &&
+	    call->subscribe->framework_info->principal != NULL &&
+	    strcmp(call->subscribe->framework_info->principal,
+	    principal) != 0) {
+		snprintf(err, sizeof(err), "Authenticated principal '%s' does "
+		    "not match principal '%s' set in `FrameworkInfo`",
+		    principal, call->subscribe->framework_info->principal);
+		vmsg = err;
+	}
+	if (vmsg != NULL) {
 		log_call(call, ctype, sid, MHD_HTTP_BAD_REQUEST);
 		text = sm_printf("Failed to validate scheduler::Call: %s",
 		    vmsg);
@@ -3039,13 +3607,20 @@ handle_scheduler(struct MHD_Connection *c, const char *method, struct req *rq)
 			goto out;
 		}
 		log_call(call, ctype, sid, MHD_HTTP_OK);
-		ret = subscribe(c, call, json);
+		ret = subscribe(c, call, json, principal);
 		goto out;
 	}
 	fw = fw_find(call->framework_id->value);
 	if (fw == NULL) {
 		status = MHD_HTTP_BAD_REQUEST;
 		msg = "Framework cannot be found";
+	} else if (principal != NULL && strcmp(principal,
+	    fw->principal) != 0) {
+		status = MHD_HTTP_BAD_REQUEST;
+		snprintf(err, sizeof(err), "Authenticated principal '%s' does "
+		    "not match principal '%s' set in `FrameworkInfo`",
+		    principal, fw->principal);
+		msg = err;
 	} else if (!fw->connected || fw->stream == NULL) {
 		status = MHD_HTTP_FORBIDDEN;
 		msg = "Framework is not subscribed";
@@ -3074,20 +3649,26 @@ static json_t *
 fw_json(const struct framework *fw)
 {
 	size_t ntask = 0, noffer = 0;
+	json_t *j;
 
 	for (struct task *t = M.tasks; t != NULL; t = t->next)
 		ntask += strcmp(t->fw_id, fw->id) == 0;
 	for (struct offer *o = M.offers; o != NULL; o = o->next)
 		noffer += strcmp(o->fw_id, fw->id) == 0;
-	return json_pack("{s:s, s:s, s:s, s:s, s:b, s:b, s:b, s:f, s:O, "
-	    "s:b, s:s, s:I, s:I}",
+	j = json_pack("{s:s, s:s, s:s, s:s, s:b, s:b, s:b, s:f, s:O, "
+	    "s:b, s:s, s:I, s:I, s:s}",
 	    "id", fw->id, "name", fw->name, "user", fw->user,
 	    "role", fw->role, "active", fw->active,
-	    "connected", fw->connected, "suppressed", fw->suppressed,
+	    "connected", fw->connected, "suppressed", fw_all_suppressed(fw),
 	    "failover_timeout", fw->failover_timeout,
 	    "capabilities", fw->caps, "checkpoint", fw->checkpoint,
 	    "stream_id", fw->stream_id, "tasks", (json_int_t)ntask,
-	    "offers", (json_int_t)noffer);
+	    "offers", (json_int_t)noffer, "principal", fw->principal);
+	json_object_set_new(j, "roles", fw->roles != NULL ?
+	    json_deep_copy(fw->roles) : json_array());
+	json_object_set_new(j, "suppressed_roles", fw->supp != NULL ?
+	    json_deep_copy(fw->supp) : json_array());
+	return j;
 }
 
 static json_t *
@@ -3106,6 +3687,8 @@ agent_json(const struct agent *a)
 	    "active", agent_connected(a), "removed", a->removed,
 	    "partitioned", a->partitioned, "unreachable", a->unreachable,
 	    "recovering", a->recovering);
+
+	json_object_set_new(j, "disconnected", json_boolean(a->disconnected));
 
 	free(p);
 	free(fp);
@@ -3204,28 +3787,17 @@ master_failover(int64_t delay_ms)
 	struct framework *fw, *next;
 
 	for (fw = M.fws; fw != NULL; fw = next) {
-		struct filter *f, *fn;
-
 		next = fw->next;
 		if (fw->stream != NULL) {
 			stream_close(fw->stream);
 			stream_unref(fw->stream);
 		}
-		for (f = fw->filters; f != NULL; f = fn) {
-			fn = f->next;
-			free(f);
-		}
-		free(fw->id);
-		free(fw->name);
-		free(fw->user);
-		free(fw->role);
-		free(fw->principal);
-		json_decref(fw->caps);
-		free(fw);
+		fw_free(fw);
 	}
 	M.fws = NULL;
 	offers_drop(NULL, -1, false);
 	json_array_clear(M.removed_fws);
+	json_array_clear(M.completed);
 	rng_uuid_str(M.master_id);
 	M.fw_seq = 0;
 	for (struct task *t = M.tasks; t != NULL; t = t->next) {
@@ -3345,6 +3917,8 @@ control_locked(const char *path, const char *method, json_t *body,
 			}
 		} else if (strcmp(path, "agent/restore") == 0)
 			agent_reregister(ai);
+		else if (strcmp(path, "agent/disconnect") == 0)
+			agent_disconnect(ai);
 		else
 			return ctl_err(status, 404, "unknown agent control");
 		return ctl_ok(status);
@@ -3367,6 +3941,23 @@ control_locked(const char *path, const char *method, json_t *body,
 			    MESOS__V1__TASK_STATUS__SOURCE__SOURCE_EXECUTOR,
 			    m != NULL ? m : "Container exited with status 0",
 			    false);
+		} else if (strcmp(path, "task/health") == 0) {
+			/* A health check changed (ref §3.1, §5.3 item 9). */
+			json_t *h = json_object_get(body, "healthy");
+			struct upd *u;
+
+			if (!json_is_boolean(h))
+				return ctl_err(status, 400,
+				    "healthy (true or false) required");
+			if (t->state != MESOS__V1__TASK_STATE__TASK_RUNNING)
+				return ctl_err(status, 409,
+				    "the task is not running");
+			u = upd_push(t, MESOS__V1__TASK_STATE__TASK_RUNNING,
+			    MESOS__V1__TASK_STATUS__REASON__REASON_TASK_HEALTH_CHECK_STATUS_UPDATED,
+			    MESOS__V1__TASK_STATUS__SOURCE__SOURCE_EXECUTOR, m,
+			    false);
+			u->has_healthy = true;
+			u->healthy = json_is_true(h);
 		} else if (strcmp(path, "task/lose") == 0) {
 			/* As an agent crash for a non-checkpointing one. */
 			struct framework *fw = fw_find(t->fw_id);
@@ -3376,7 +3967,7 @@ control_locked(const char *path, const char *method, json_t *body,
 				    MESOS__V1__TASK_STATE__TASK_LOST,
 				    MESOS__V1__TASK_STATUS__REASON__REASON_AGENT_DISCONNECTED,
 				    m != NULL ? m : "Agent disconnected", false);
-			task_remove(t);
+			task_complete(t);
 		} else
 			return ctl_err(status, 404, "unknown task control");
 		return ctl_ok(status);
@@ -3405,6 +3996,12 @@ control_locked(const char *path, const char *method, json_t *body,
 	if (strcmp(path, "failover") == 0) {
 		master_failover((int64_t)jnum(body, "reregister_delay_ms",
 		    1000));
+		/* The new leader may first recover its registry. */
+		if (jnum(body, "recovery_ms", 0) > 0) {
+			M.recovering = true;
+			M.recover_until = now_ms() +
+			    (int64_t)jnum(body, "recovery_ms", 0);
+		}
 		*status = 200;
 		return json_pack("{s:s}", "master_id", M.master_id);
 	}
@@ -3421,6 +4018,29 @@ control_locked(const char *path, const char *method, json_t *body,
 	}
 	if (strcmp(path, "noleader") == 0) {
 		M.leader = LEAD_NONE;
+		return ctl_ok(status);
+	}
+	if (strcmp(path, "recovering") == 0) {
+		/* ref §1.6 row 2; "ms": recovery ends by itself. */
+		M.recovering = json_is_true(json_object_get(body, "on"));
+		M.recover_until = M.recovering && jnum(body, "ms", 0) > 0 ?
+		    now_ms() + (int64_t)jnum(body, "ms", 0) : 0;
+		return ctl_ok(status);
+	}
+	if (strcmp(path, "auth") == 0) {
+		/* {"user", "password"}: Basic auth on; {}: off. */
+		const char *u = json_string_value(json_object_get(body,
+		    "user"));
+		const char *pw = json_string_value(json_object_get(body,
+		    "password"));
+
+		if (u != NULL && (u[0] == '\0' || strchr(u, ':') != NULL))
+			return ctl_err(status, 400, "bad user");
+		free(M.auth_user);
+		free(M.auth_pass);
+		M.auth_user = sm_strdup(u);
+		M.auth_pass = u != NULL ? sm_strdup(pw != NULL ? pw : "") :
+		    NULL;
 		return ctl_ok(status);
 	}
 	if (strcmp(path, "leader") == 0) {
@@ -3445,12 +4065,17 @@ control_locked(const char *path, const char *method, json_t *body,
 		    (double)M.ping_timeout_ms);
 		M.refuse_default_s = jnum(body, "refuse_default_s",
 		    M.refuse_default_s);
+		M.offer_timeout_ms = (int64_t)(jnum(body, "offer_timeout_s",
+		    (double)M.offer_timeout_ms / 1000.0) * 1000.0);
+		if (M.offer_timeout_ms < 0)
+			M.offer_timeout_ms = 0;
 		M.next_alloc = 0;
 		for (struct framework *fw = M.fws; fw != NULL; fw = fw->next)
 			fw->next_hb = now_ms() +
 			    (int64_t)(M.hb_interval * 1000);
 		*status = 200;
-		return json_pack("{s:f, s:I, s:I, s:I, s:I, s:I, s:f}",
+		return json_pack("{s:f, s:f, s:I, s:I, s:I, s:I, s:I, s:f}",
+		    "offer_timeout_s", (double)M.offer_timeout_ms / 1000.0,
 		    "heartbeat_interval", M.hb_interval,
 		    "task_start_delay_ms", (json_int_t)M.start_delay_ms,
 		    "kill_delay_ms", (json_int_t)M.kill_delay_ms,
@@ -3462,6 +4087,7 @@ control_locked(const char *path, const char *method, json_t *body,
 	if (strcmp(path, "reset") == 0) {
 		/* Faults off: leader, heartbeats, chunking, call log. */
 		M.leader = LEAD_SELF;
+		M.recovering = false;
 		M.hb_stopped = M.muted = false;
 		M.split = SPLIT_NONE;
 		json_array_clear(M.calls);
@@ -3501,6 +4127,185 @@ sim_mesos_control(const char *path, const char *method, json_t *body,
 	pthread_cond_broadcast(&M.cv);
 	pthread_mutex_unlock(&M.mu);
 	return j;
+}
+
+/* ---- read-only master endpoints (ref §3.5, §5.3 item 13) ------------- */
+
+/*
+ * libprocess routes a path to the longest matching endpoint: "/tasks",
+ * "/tasks/anything", the "/master/" forms and the old ".json" names.
+ */
+static bool
+route_is(const char *url, const char *name)
+{
+	size_t n = strlen(name);
+
+	if (strncmp(url, "/master/", 8) == 0)
+		url += 7;
+	if (url[0] != '/' || strncmp(url + 1, name, n) != 0)
+		return false;
+	url += 1 + n;
+	return *url == '\0' || *url == '/' || strcmp(url, ".json") == 0;
+}
+
+static const char *
+query(struct MHD_Connection *c, const char *key)
+{
+	return MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, key);
+}
+
+struct tsort {
+	json_t	*j;
+	double	 ts;	/* first status' timestamp; -1 without status */
+};
+
+static int
+tsort_cmp(const void *a, const void *b)
+{
+	const struct tsort *x = a, *y = b;
+
+	if (x->ts != y->ts)
+		return x->ts < y->ts ? -1 : 1;
+	return strcmp(json_string_value(json_object_get(x->j, "id")),
+	    json_string_value(json_object_get(y->j, "id")));
+}
+
+/*
+ * GET or POST /tasks[?task_id=&framework_id=&limit=100&offset=0&
+ * order=des]: active, unreachable and completed tasks, sorted by their
+ * first status' time, newest first unless order=asc.
+ */
+static json_t *
+tasks_api(struct MHD_Connection *c)
+{
+	const char *tid = query(c, "task_id"), *fid = query(c, "framework_id");
+	const char *ls = query(c, "limit"), *os = query(c, "offset");
+	const char *ord = query(c, "order");
+	long limit = ls != NULL ? strtol(ls, NULL, 10) : 100;
+	long offset = os != NULL ? strtol(os, NULL, 10) : 0;
+	bool asc = ord != NULL && strcmp(ord, "asc") == 0;
+	json_t *all = json_array(), *out = json_array(), *v;
+	struct tsort *ts;
+	size_t i, n;
+
+	for (struct task *t = M.tasks; t != NULL; t = t->next)
+		if (t->known && (tid == NULL || strcmp(t->id, tid) == 0) &&
+		    (fid == NULL || strcmp(t->fw_id, fid) == 0))
+			json_array_append_new(all, task_api_json(t));
+	json_array_foreach(M.completed, i, v) {
+		const char *id = json_string_value(json_object_get(v, "id"));
+		const char *f = json_string_value(json_object_get(v,
+		    "framework_id"));
+
+		if ((tid == NULL || strcmp(id, tid) == 0) &&
+		    (fid == NULL || strcmp(f, fid) == 0))
+			json_array_append(all, v);
+	}
+	n = json_array_size(all);
+	ts = sm_alloc(sizeof(*ts) * (n + 1));
+	json_array_foreach(all, i, v) {
+		json_t *st = json_array_get(json_object_get(v, "statuses"), 0);
+
+		ts[i].j = v;
+		ts[i].ts = st != NULL ? json_number_value(json_object_get(st,
+		    "timestamp")) : -1;
+	}
+	qsort(ts, n, sizeof(*ts), tsort_cmp);
+	if (limit < 0)
+		limit = 100;
+	if (offset < 0)
+		offset = 0;
+	for (i = (size_t)offset; i < n && i < (size_t)offset + (size_t)limit;
+	    i++)
+		json_array_append(out, ts[asc ? i : n - 1 - i].j);
+	free(ts);
+	json_decref(all);
+	return json_pack("{s:o}", "tasks", out);
+}
+
+static json_t *
+res_api(double cpus, double mem, double disk, const struct rset *ports)
+{
+	json_t *j = json_pack("{s:f, s:f, s:f, s:f}", "cpus", cpus, "mem",
+	    mem, "disk", disk, "gpus", 0.0);
+
+	if (ports != NULL && ports->n > 0) {
+		char *p = rset_str(ports);
+
+		json_object_set_new(j, "ports", json_string(p));
+		free(p);
+	}
+	return j;
+}
+
+/*
+ * GET or POST /slaves[?slave_id=]: the registered agents (active false
+ * while disconnected), and those a new master has not heard from yet
+ * under "recovered_slaves".  As libprocess routes by prefix,
+ * /slaves/<id> lists them all, as a real master does.
+ */
+static json_t *
+slaves_api(struct MHD_Connection *c)
+{
+	const char *sid = query(c, "slave_id");
+	json_t *out = json_array(), *rec = json_array();
+
+	for (size_t i = 0; i < M.n_agents; i++) {
+		const struct agent *a = &M.agents[i];
+		double uc = 0, um = 0, ud = 0, oc = 0, om = 0, od = 0;
+		struct rset up = { NULL, 0 }, op = { NULL, 0 };
+		json_t *attrs, *j;
+		char pid[128];
+
+		if (a->removed || a->unreachable ||
+		    (sid != NULL && strcmp(a->id, sid) != 0))
+			continue;
+		snprintf(pid, sizeof(pid), "slave(1)@%s:5051", a->ip);
+		if (a->recovering) {
+			json_array_append_new(rec, json_pack("{s:s, s:s, "
+			    "s:i, s:O, s:o}", "id", a->id, "hostname",
+			    a->hostname, "port", 5051, "attributes", a->attrs,
+			    "resources", res_api(a->cpus, a->mem, a->disk,
+			    &a->ports)));
+			continue;
+		}
+		for (struct task *t = M.tasks; t != NULL; t = t->next) {
+			if (t->agent != (int)i || state_terminal(t->state))
+				continue;
+			uc += t->cpus;
+			um += t->mem;
+			ud += t->disk;
+			rset_add_set(&up, &t->ports);
+		}
+		for (struct offer *o = M.offers; o != NULL; o = o->next) {
+			if (o->agent != (int)i)
+				continue;
+			oc += o->cpus;
+			om += o->mem;
+			od += o->disk;
+			rset_add_set(&op, &o->ports);
+		}
+		attrs = json_deep_copy(a->attrs);
+		j = json_pack("{s:s, s:s, s:i, s:s, s:f, s:o, s:o, s:o, s:o, "
+		    "s:o, s:{}, s:b, s:s, s:[s, s, s, s]}",
+		    "id", a->id, "hostname", a->hostname, "port", 5051,
+		    "pid", pid, "registered_time", a->reg_ts,
+		    "attributes", attrs,
+		    "resources", res_api(a->cpus, a->mem, a->disk, &a->ports),
+		    "used_resources", res_api(uc, um, ud, &up),
+		    "offered_resources", res_api(oc, om, od, &op),
+		    "unreserved_resources", res_api(a->cpus, a->mem, a->disk,
+		    &a->ports),
+		    "reserved_resources",
+		    "active", agent_connected(a), "version", "1.11.0",
+		    "capabilities", "MULTI_ROLE", "HIERARCHICAL_ROLE",
+		    "RESERVATION_REFINEMENT", "AGENT_DRAINING");
+		rset_free(&up);
+		rset_free(&op);
+		json_array_append_new(out, j);
+	}
+	return json_pack("{s:o, s:o}", "slaves", out, "recovered_slaves",
+	    rec);
 }
 
 /* ---- server ------------------------------------------------------------ */
@@ -3564,7 +4369,11 @@ sm_access(void *cls, struct MHD_Connection *c, const char *url,
 			ret = reply(c, MHD_HTTP_TEMPORARY_REDIRECT, NULL,
 			    NULL, "Location", loc);
 		}
-	} else if (strcmp(url, "/health") == 0 ||
+	} else if (route_is(url, "tasks"))
+		ret = reply_json(c, MHD_HTTP_OK, tasks_api(c));
+	else if (route_is(url, "slaves"))
+		ret = reply_json(c, MHD_HTTP_OK, slaves_api(c));
+	else if (strcmp(url, "/health") == 0 ||
 	    strcmp(url, "/master/health") == 0)
 		ret = reply(c, MHD_HTTP_OK, NULL, NULL, NULL, NULL);
 	else
@@ -3598,22 +4407,11 @@ sm_free_state(void)
 
 	while (M.fws != NULL) {
 		struct framework *fw = M.fws;
-		struct filter *f, *fn;
 
 		M.fws = fw->next;
 		if (fw->stream != NULL)
 			stream_unref(fw->stream);
-		for (f = fw->filters; f != NULL; f = fn) {
-			fn = f->next;
-			free(f);
-		}
-		free(fw->id);
-		free(fw->name);
-		free(fw->user);
-		free(fw->role);
-		free(fw->principal);
-		json_decref(fw->caps);
-		free(fw);
+		fw_free(fw);
 	}
 	for (t = M.tasks; t != NULL; t = tn) {
 		tn = t->next;
@@ -3641,7 +4439,11 @@ sm_free_state(void)
 	M.n_agents = 0;
 	json_decref(M.removed_fws);
 	json_decref(M.calls);
-	M.removed_fws = M.calls = NULL;
+	json_decref(M.completed);
+	M.removed_fws = M.calls = M.completed = NULL;
+	free(M.auth_user);
+	free(M.auth_pass);
+	M.auth_user = M.auth_pass = NULL;
 	free(M.master_ip);
 	free(M.bind_ip);
 	free(M.leader_addr);
@@ -3684,6 +4486,23 @@ sim_mesos_start(const struct sim_opts *o, char *err, size_t errlen)
 	    o->bind_ip : "127.0.0.1");
 	M.removed_fws = json_array();
 	M.calls = json_array();
+	M.completed = json_array();
+	M.recovering = false;
+	M.recover_until = 0;
+	M.offer_timeout_ms = o->offer_timeout > 0 ?
+	    (int64_t)(o->offer_timeout * 1000.0) : 0;
+	if (o->mesos_auth != NULL && o->mesos_auth[0] != '\0') {
+		const char *colon = strchr(o->mesos_auth, ':');
+
+		if (colon == NULL || colon == o->mesos_auth) {
+			snprintf(err, errlen, "mesos auth: expected "
+			    "USER:PASSWORD");
+			goto fail;
+		}
+		M.auth_user = sm_printf("%.*s", (int)(colon - o->mesos_auth),
+		    o->mesos_auth);
+		M.auth_pass = sm_strdup(colon + 1);
+	}
 	if (agents_setup(o, err, errlen) != 0)
 		goto fail;
 	memset(&sa, 0, sizeof(sa));
@@ -3734,6 +4553,7 @@ sim_mesos_stop(void)
 		if (fw->stream != NULL)
 			stream_close(fw->stream);
 	pthread_cond_broadcast(&M.cv);
+	pthread_cond_broadcast(&M.tcv);
 	pthread_mutex_unlock(&M.mu);
 	MHD_stop_daemon(M.mhd);
 	pthread_join(M.timer, NULL);
