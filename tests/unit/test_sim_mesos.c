@@ -42,6 +42,8 @@ static const char test_cfg[] =
     "    type: slave\n";
 
 static int port;
+static const char *auth_hdr;	/* "Authorization: ..." on every request */
+static const char *setup_auth;	/* sim_opts.mesos_auth of the next setup */
 
 static int64_t
 ms_now(void)
@@ -91,6 +93,7 @@ setup(void **state)
 	o.seed = 42;
 	o.heartbeat_interval = 0.3;
 	o.task_start_delay_ms = 100;
+	o.mesos_auth = setup_auth;
 	if (sim_mesos_start(&o, err, sizeof(err)) != 0)
 		fail_msg("start: %s", err);
 	cfg_free(cfg);
@@ -108,7 +111,16 @@ teardown(void **state)
 {
 	(void)state;
 	sim_mesos_stop();
+	auth_hdr = setup_auth = NULL;
 	return 0;
+}
+
+/* The master with HTTP Basic authentication for "torc:s3cret". */
+static int
+setup_auth_on(void **state)
+{
+	setup_auth = "torc:s3cret";
+	return setup(state);
 }
 
 /* ---- plain HTTP ------------------------------------------------------- */
@@ -120,6 +132,7 @@ struct resp {
 	char	 location[256];
 	char	 sid[128];
 	char	 ctype[128];
+	char	 www[128];
 };
 
 static size_t
@@ -166,6 +179,7 @@ hdr_cb(char *p, size_t sz, size_t n, void *arg)
 	header_value(p, sz * n, "Location", r->location, sizeof(r->location));
 	header_value(p, sz * n, "Mesos-Stream-Id", r->sid, sizeof(r->sid));
 	header_value(p, sz * n, "Content-Type", r->ctype, sizeof(r->ctype));
+	header_value(p, sz * n, "WWW-Authenticate", r->www, sizeof(r->www));
 	return sz * n;
 }
 
@@ -200,6 +214,8 @@ http(const char *method, const char *path, const char *ctype,
 		snprintf(line, sizeof(line), "Mesos-Stream-Id: %s", sid);
 		h = curl_slist_append(h, line);
 	}
+	if (auth_hdr != NULL)
+		h = curl_slist_append(h, auth_hdr);
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, h);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, body_cb);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, r);
@@ -334,6 +350,8 @@ sub_open_raw(const Call *c, const char *accept)
 		snprintf(line, sizeof(line), "Accept: %s", accept);
 		s->h = curl_slist_append(s->h, line);
 	}
+	if (auth_hdr != NULL)
+		s->h = curl_slist_append(s->h, auth_hdr);
 	curl_easy_setopt(s->e, CURLOPT_HTTPHEADER, s->h);
 	curl_easy_setopt(s->e, CURLOPT_WRITEFUNCTION, sub_write);
 	curl_easy_setopt(s->e, CURLOPT_WRITEDATA, s);
@@ -484,6 +502,84 @@ subscribe(const char *fid, double failover, int cap1, int cap2)
 	return s;
 }
 
+/* A SUBSCRIBE with more of FrameworkInfo; NULL-terminated lists. */
+struct fwopts {
+	const char *fid;
+	double	 failover;
+	int	 caps[3];
+	const char *roles[3];		/* set: MULTI_ROLE's roles */
+	const char *supp[3];		/* Subscribe.suppressed_roles */
+	bool	 checkpoint;
+	const char *principal;
+};
+
+/* The stream opened (status checked by the caller), nothing read. */
+static struct sub *
+subscribe_raw(const struct fwopts *fo)
+{
+	Call c = MESOS__V1__SCHEDULER__CALL__INIT;
+	Mesos__V1__Scheduler__Call__Subscribe sb =
+	    MESOS__V1__SCHEDULER__CALL__SUBSCRIBE__INIT;
+	Mesos__V1__FrameworkInfo fi = MESOS__V1__FRAMEWORK_INFO__INIT;
+	Mesos__V1__FrameworkID id = MESOS__V1__FRAMEWORK_ID__INIT;
+	Mesos__V1__FrameworkInfo__Capability caps[3], *capp[3];
+	size_t n = 0;
+
+	fi.user = "root";
+	fi.name = "torc-test";
+	fi.has_failover_timeout = 1;
+	fi.failover_timeout = fo->failover;
+	fi.has_checkpoint = fo->checkpoint;
+	fi.checkpoint = fo->checkpoint;
+	fi.principal = (char *)(uintptr_t)fo->principal;
+	for (int i = 0; i < 3 && fo->caps[i] != 0; i++) {
+		mesos__v1__framework_info__capability__init(&caps[n]);
+		caps[n].has_type = 1;
+		caps[n].type = fo->caps[i];
+		capp[n] = &caps[n];
+		n++;
+	}
+	fi.n_capabilities = n;
+	fi.capabilities = capp;
+	for (n = 0; n < 3 && fo->roles[n] != NULL; n++)
+		;
+	fi.n_roles = n;
+	fi.roles = (char **)(uintptr_t)fo->roles;
+	for (n = 0; n < 3 && fo->supp[n] != NULL; n++)
+		;
+	sb.n_suppressed_roles = n;
+	sb.suppressed_roles = (char **)(uintptr_t)fo->supp;
+	if (fo->fid != NULL) {
+		id.value = (char *)(uintptr_t)fo->fid;
+		fi.id = &id;
+		c.framework_id = &id;
+	}
+	sb.framework_info = &fi;
+	c.has_type = 1;
+	c.type = CT(SUBSCRIBE);
+	c.subscribe = &sb;
+	return sub_open_raw(&c, "application/x-protobuf");
+}
+
+/* Same, and read SUBSCRIBED. */
+static struct sub *
+subscribe_fo(const struct fwopts *fo)
+{
+	struct sub *s = subscribe_raw(fo);
+	Event *e;
+
+	assert_int_equal(s->r.status, 200);
+	e = sub_next(s, 2000);
+	assert_non_null(e);
+	if (e->type == EV(ERROR))
+		fail_msg("ERROR: %s", e->error->message);
+	assert_int_equal(e->type, EV(SUBSCRIBED));
+	snprintf(s->fid, sizeof(s->fid), "%s",
+	    e->subscribed->framework_id->value);
+	ev_free(e);
+	return s;
+}
+
 static Mesos__V1__FrameworkID *
 fwid(struct sub *s, Mesos__V1__FrameworkID *id)
 {
@@ -528,6 +624,8 @@ wait_offer(struct sub *s, const char *host, char *oid, char *aid,
 
 enum lmode { L_HOST, L_USER, L_NOCMD };
 
+static const char *launch_oid2;	/* a second offer for launch() */
+
 static long
 launch(struct sub *s, const char *oid, const char *aid, const char *tid,
     enum lmode mode)
@@ -536,7 +634,9 @@ launch(struct sub *s, const char *oid, const char *aid, const char *tid,
 	Mesos__V1__Scheduler__Call__Accept acc =
 	    MESOS__V1__SCHEDULER__CALL__ACCEPT__INIT;
 	Mesos__V1__FrameworkID id;
-	Mesos__V1__OfferID oi = MESOS__V1__OFFER_ID__INIT, *oip = &oi;
+	Mesos__V1__OfferID oi = MESOS__V1__OFFER_ID__INIT;
+	Mesos__V1__OfferID oi2 = MESOS__V1__OFFER_ID__INIT;
+	Mesos__V1__OfferID *oip[2] = { &oi, &oi2 };
 	Mesos__V1__Offer__Operation op = MESOS__V1__OFFER__OPERATION__INIT;
 	Mesos__V1__Offer__Operation *opp = &op;
 	Mesos__V1__Offer__Operation__Launch l =
@@ -591,8 +691,9 @@ launch(struct sub *s, const char *oid, const char *aid, const char *tid,
 	op.has_type = 1;
 	op.type = MESOS__V1__OFFER__OPERATION__TYPE__LAUNCH;
 	op.launch = &l;
-	acc.n_offer_ids = 1;
-	acc.offer_ids = &oip;
+	oi2.value = (char *)(uintptr_t)launch_oid2;
+	acc.n_offer_ids = launch_oid2 != NULL ? 2 : 1;
+	acc.offer_ids = oip;
 	acc.n_operations = 1;
 	acc.operations = &opp;
 	/* Leftovers declined without a filter: node1 comes back at once. */
@@ -772,6 +873,12 @@ test_status_codes(void **state)
 
 		rv.framework_id = fwid(s, &id);
 		rv.has_type = 1;
+		rv.type = CT(REVIVE);
+		/* Type UNKNOWN: 501; a value the enum lacks: absent. */
+		rv.type = CT(UNKNOWN);
+		assert_int_equal(post_call(&rv, s->r.sid, &r), 501);
+		rv.type = 99;
+		assert_int_equal(post_call(&rv, s->r.sid, &r), 400);
 		rv.type = CT(REVIVE);
 		assert_int_equal(post_call(&rv, NULL, &r), 400);
 		assert_non_null(strstr(r.body, "Mesos-Stream-Id"));
@@ -1504,6 +1611,642 @@ test_state_and_calls(void **state)
 	sub_close(s);
 }
 
+/* For bounded polling loops only. */
+static void
+pause_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
+
+	nanosleep(&ts, NULL);
+}
+
+static json_t *
+http_json(const char *method, const char *path)
+{
+	struct resp r;
+	json_t *j;
+
+	assert_int_equal(http(method, path, NULL, NULL, NULL, NULL, 0, &r),
+	    200);
+	j = json_loads(r.body, 0, NULL);
+	assert_non_null(j);
+	return j;
+}
+
+static json_t *
+fw_state(const char *fid)
+{
+	json_t *j = ctl("frameworks", "GET", NULL), *v, *out = NULL;
+	size_t i;
+
+	json_array_foreach(json_object_get(j, "frameworks"), i, v)
+		if (strcmp(json_string_value(json_object_get(v, "id")),
+		    fid) == 0)
+			out = json_incref(v);
+	json_decref(j);
+	assert_non_null(out);
+	return out;
+}
+
+/* ref §1.6 rows 0 and 10: 401 before anything, principal checks. */
+static void
+test_auth_and_principal(void **state)
+{
+	uint8_t sub_bytes[] = { 0x10, 0x01, 0x1a, 0x1b, 0x0a, 0x19, 0x0a,
+	    0x04, 0x72, 0x6f, 0x6f, 0x74, 0x12, 0x02, 0x6d, 0x63, 0x21, 0x00,
+	    0x00, 0x00, 0x00, 0x00, 0x75, 0x22, 0x41, 0x28, 0x01, 0x32, 0x02,
+	    0x6d, 0x63 };
+	struct fwopts fo = { .failover = 3600 };
+	struct resp r;
+	struct sub *s;
+	json_t *f;
+
+	(void)state;
+	/* No credentials: 401 whatever else is wrong, even GET. */
+	assert_int_equal(http("GET", "/api/v1/scheduler", NULL, NULL, NULL,
+	    NULL, 0, &r), 401);
+	assert_string_equal(r.www, "Basic realm=\"mesos-master-scheduler\"");
+	assert_int_equal(http("POST", "/api/v1/scheduler",
+	    "application/x-protobuf", NULL, NULL, sub_bytes,
+	    sizeof(sub_bytes), &r), 401);
+	ctl0("noleader", NULL);
+	assert_int_equal(http("POST", "/api/v1/scheduler",
+	    "application/x-protobuf", NULL, NULL, sub_bytes,
+	    sizeof(sub_bytes), &r), 401);
+	/* "torc:wrong" */
+	auth_hdr = "Authorization: Basic dG9yYzp3cm9uZw==";
+	assert_int_equal(http("POST", "/api/v1/scheduler",
+	    "application/x-protobuf", NULL, NULL, sub_bytes,
+	    sizeof(sub_bytes), &r), 401);
+	/* "torc:s3cret": then the leader check. */
+	auth_hdr = "Authorization: Basic dG9yYzpzM2NyZXQ=";
+	assert_int_equal(http("POST", "/api/v1/scheduler",
+	    "application/x-protobuf", NULL, NULL, sub_bytes,
+	    sizeof(sub_bytes), &r), 503);
+	ctl0("leader", NULL);
+	assert_int_equal(http("GET", "/api/v1/scheduler", NULL, NULL, NULL,
+	    NULL, 0, &r), 405);
+	/* SUBSCRIBE naming another principal: 400 (validation). */
+	fo.principal = "mallory";
+	s = subscribe_raw(&fo);
+	assert_int_equal(s->r.status, 400);
+	sub_close(s);
+	/* No principal: the authenticated one is taken. */
+	fo.principal = NULL;
+	s = subscribe_fo(&fo);
+	f = fw_state(s->fid);
+	assert_string_equal(json_string_value(json_object_get(f,
+	    "principal")), "torc");
+	json_decref(f);
+	assert_int_equal(simple_call(s, CT(REVIVE), &r), 202);
+	/* Another principal (valid credentials) on its calls: 400. */
+	ctl0("auth", "{\"user\": \"eve\", \"password\": \"pw\"}");
+	auth_hdr = "Authorization: Basic ZXZlOnB3";	/* eve:pw */
+	assert_int_equal(simple_call(s, CT(REVIVE), &r), 400);
+	assert_non_null(strstr(r.body, "does not match principal"));
+	/* Re-subscribing with another principal: ERROR on the stream. */
+	{
+		struct sub *s2;
+		Event *e;
+
+		fo.fid = s->fid;
+		s2 = subscribe_raw(&fo);
+		assert_int_equal(s2->r.status, 200);
+		e = sub_next(s2, 2000);
+		assert_non_null(e);
+		assert_int_equal(e->type, EV(ERROR));
+		assert_non_null(strstr(e->error->message, "principal"));
+		ev_free(e);
+		sub_close(s2);
+	}
+	/* The principal check comes before "not subscribed" (403). */
+	ctl0("stream/close", NULL);
+	assert_null(sub_wait(s, -1, 2000));
+	assert_int_equal(simple_call(s, CT(REVIVE), &r), 400);
+	auth_hdr = "Authorization: Basic dG9yYzpzM2NyZXQ=";
+	ctl0("auth", "{\"user\": \"torc\", \"password\": \"s3cret\"}");
+	assert_int_equal(simple_call(s, CT(REVIVE), &r), 403);
+	sub_close(s);
+	/* Off again: no header needed. */
+	ctl0("auth", "{}");
+	auth_hdr = NULL;
+	assert_int_equal(http("GET", "/api/v1/scheduler", NULL, NULL, NULL,
+	    NULL, 0, &r), 405);
+}
+
+/* ref §1.6 row 2: after the leader check, before 405. */
+static void
+test_recovering(void **state)
+{
+	struct resp r;
+	int64_t dl;
+
+	(void)state;
+	ctl0("recovering", "{\"on\": true}");
+	assert_int_equal(http("GET", "/api/v1/scheduler", NULL, NULL, NULL,
+	    NULL, 0, &r), 503);
+	assert_string_equal(r.body, "Master has not finished recovery");
+	assert_int_equal(http("POST", "/api/v1/scheduler", NULL, NULL, NULL,
+	    "x", 1, &r), 503);
+	ctl0("standby", "{\"leader\": \"10.0.0.2:5050\"}");
+	assert_int_equal(http("GET", "/api/v1/scheduler", NULL, NULL, NULL,
+	    NULL, 0, &r), 307);
+	ctl0("noleader", NULL);
+	assert_int_equal(http("GET", "/api/v1/scheduler", NULL, NULL, NULL,
+	    NULL, 0, &r), 503);
+	assert_string_equal(r.body, "No leader elected");
+	ctl0("leader", NULL);
+	ctl0("recovering", "{\"on\": false}");
+	assert_int_equal(http("GET", "/api/v1/scheduler", NULL, NULL, NULL,
+	    NULL, 0, &r), 405);
+	/* Recovery that ends by itself; and after a master failover. */
+	ctl0("failover", "{\"reregister_delay_ms\": 0, \"recovery_ms\": 200}");
+	assert_int_equal(http("GET", "/api/v1/scheduler", NULL, NULL, NULL,
+	    NULL, 0, &r), 503);
+	dl = ms_now() + 3000;
+	while (http("GET", "/api/v1/scheduler", NULL, NULL, NULL, NULL, 0,
+	    &r) == 503 && ms_now() < dl)
+		pause_ms(20);
+	assert_int_equal(r.status, 405);
+}
+
+/* ref §5.3 item 7: offer timeout, url; item 8: same role. */
+static void
+test_offer_timeout(void **state)
+{
+	struct sub *s;
+	char oid[128], aid[128];
+	Event *e;
+	bool rescinded = false;
+	int64_t dl;
+
+	(void)state;
+	ctl0("timers", "{\"offer_timeout_s\": 0.3}");
+	s = subscribe(NULL, 0, 0, 0);
+	e = sub_wait(s, EV(OFFERS), 3000);
+	assert_non_null(e);
+	{
+		Mesos__V1__Offer *o = e->offers->offers[0];
+
+		assert_non_null(o->url);
+		assert_string_equal(o->url->scheme, "http");
+		assert_int_equal(o->url->address->port, 5051);
+		assert_non_null(o->url->address->ip);
+		/* No MULTI_ROLE: no allocation_info, role "*". */
+		assert_null(o->allocation_info);
+		assert_string_equal(o->resources[0]->role, "*");
+	}
+	ev_free(e);
+	assert_true(wait_offer(s, "node1", oid, aid, 3000));
+	dl = ms_now() + 2000;
+	while (!rescinded && ms_now() < dl) {
+		e = sub_wait(s, EV(RESCIND), (int)(dl - ms_now()));
+		if (e == NULL)
+			break;
+		rescinded = strcmp(e->rescind->offer_id->value, oid) == 0;
+		ev_free(e);
+	}
+	assert_true(rescinded);
+	/* No filter: the agent is offered again. */
+	assert_true(wait_offer(s, "node1", oid, aid, 2000));
+	sub_close(s);
+	ctl0("timers", "{\"offer_timeout_s\": 0}");
+}
+
+/* The role of the next offer for host (its allocation_info). */
+static bool
+wait_offer_role(struct sub *s, const char *host, char *oid, char *role,
+    int timeout_ms)
+{
+	int64_t dl = ms_now() + timeout_ms;
+	Event *e;
+
+	while (ms_now() < dl) {
+		e = sub_wait(s, EV(OFFERS), (int)(dl - ms_now()));
+		if (e == NULL)
+			return false;
+		for (size_t i = 0; i < e->offers->n_offers; i++) {
+			Mesos__V1__Offer *o = e->offers->offers[i];
+
+			if (strcmp(o->hostname, host) != 0)
+				continue;
+			assert_non_null(o->allocation_info);
+			strcpy(oid, o->id->value);
+			strcpy(role, o->allocation_info->role);
+			ev_free(e);
+			return true;
+		}
+		ev_free(e);
+	}
+	return false;
+}
+
+/* One offer each for wedge [0] and node1 [1]: ids and roles. */
+static void
+offers_round(struct sub *s, char oid[2][128], char role[2][64])
+{
+	int64_t dl = ms_now() + 3000;
+	int seen = 0;
+	Event *e;
+
+	while (seen != 3 && ms_now() < dl) {
+		e = sub_wait(s, EV(OFFERS), (int)(dl - ms_now()));
+		assert_non_null(e);
+		for (size_t i = 0; i < e->offers->n_offers; i++) {
+			Mesos__V1__Offer *o = e->offers->offers[i];
+			int k = strcmp(o->hostname, "wedge") == 0 ? 0 : 1;
+
+			strcpy(oid[k], o->id->value);
+			strcpy(role[k], o->allocation_info->role);
+			seen |= 1 << k;
+		}
+		ev_free(e);
+	}
+	assert_int_equal(seen, 3);
+}
+
+static long
+roles_call(struct sub *s, int type, const char *role)
+{
+	Call c = MESOS__V1__SCHEDULER__CALL__INIT;
+	Mesos__V1__Scheduler__Call__Revive rv =
+	    MESOS__V1__SCHEDULER__CALL__REVIVE__INIT;
+	Mesos__V1__Scheduler__Call__Suppress sp =
+	    MESOS__V1__SCHEDULER__CALL__SUPPRESS__INIT;
+	Mesos__V1__FrameworkID id;
+	char *roles[1] = { (char *)(uintptr_t)role };
+	struct resp r;
+
+	c.framework_id = fwid(s, &id);
+	c.has_type = 1;
+	c.type = type;
+	if (type == CT(REVIVE)) {
+		rv.n_roles = 1;
+		rv.roles = roles;
+		c.revive = &rv;
+	} else {
+		sp.n_roles = 1;
+		sp.roles = roles;
+		c.suppress = &sp;
+	}
+	return post_call(&c, s->r.sid, &r);
+}
+
+/*
+ * ref §5.3 item 8: the offers of one ACCEPT must share their role; ref
+ * §1.8: a re-subscribe replaces the suppressed roles.
+ */
+static void
+test_roles(void **state)
+{
+	struct fwopts fo = { .failover = 3600, .caps = { CAP(MULTI_ROLE) },
+	    .roles = { "ra", "rb" }, .supp = { "rb" } };
+	struct sub *s;
+	char o1[128], o2[128], o3[128], role[64], aid[128], fid[128];
+	Mesos__V1__TaskStatus *st;
+	Event *e;
+
+	(void)state;
+	/* Suppressed roles must be among the roles. */
+	{
+		struct fwopts bad = { .supp = { "rc" } };
+
+		s = subscribe_raw(&bad);
+		e = sub_next(s, 2000);
+		assert_non_null(e);
+		assert_int_equal(e->type, EV(ERROR));
+		ev_free(e);
+		sub_close(s);
+	}
+	s = subscribe_fo(&fo);
+	snprintf(fid, sizeof(fid), "%s", s->fid);
+	/* rb suppressed from the start: offers for ra only. */
+	assert_true(wait_offer_role(s, "node1", o1, role, 3000));
+	assert_string_equal(role, "ra");
+	sub_close(s);
+	/* Re-subscribing without suppressed roles: rb gets offers too. */
+	fo.fid = fid;
+	fo.supp[0] = NULL;
+	s = subscribe_fo(&fo);
+	{
+		char oids[2][128], roles[2][64];
+
+		offers_round(s, oids, roles);
+		assert_string_not_equal(roles[0], roles[1]);
+		/* rb aside again; the offers back without a filter. */
+		assert_int_equal(roles_call(s, CT(SUPPRESS), "rb"), 202);
+		assert_int_equal(decline_all(s, oids[0], 0), 202);
+		assert_int_equal(decline_all(s, oids[1], 0), 202);
+	}
+	assert_true(wait_offer_role(s, "node1", o1, role, 3000));
+	assert_string_equal(role, "ra");
+	/* A task from o1 (role ra); the leftovers come back for ra. */
+	{
+		json_t *a = ctl("agents", "GET", NULL), *v;
+		size_t i;
+
+		json_array_foreach(json_object_get(a, "agents"), i, v)
+			if (strcmp(json_string_value(json_object_get(v,
+			    "name")), "node1") == 0)
+				strcpy(aid, json_string_value(json_object_get(
+				    v, "id")));
+		json_decref(a);
+	}
+	assert_int_equal(launch(s, o1, aid, "t-role", L_HOST), 202);
+	st = sub_update(s, "t-role", 2000, &e);
+	assert_non_null(st);
+	assert_int_equal(st->state, TS(STARTING));
+	ack(s, st);
+	ev_free(e);
+	assert_true(wait_offer_role(s, "node1", o2, role, 3000));
+	assert_string_equal(role, "ra");
+	/* Now rb only; the task's end frees resources for an rb offer. */
+	assert_int_equal(roles_call(s, CT(REVIVE), "rb"), 202);
+	assert_int_equal(roles_call(s, CT(SUPPRESS), "ra"), 202);
+	ctl0("task/finish", "{\"task_id\": \"t-role\"}");
+	for (;;) {
+		st = sub_update(s, "t-role", 3000, &e);
+		assert_non_null(st);
+		ack(s, st);
+		if (st->state == TS(FINISHED))
+			break;
+		ev_free(e);
+	}
+	ev_free(e);
+	assert_true(wait_offer_role(s, "node1", o3, role, 3000));
+	assert_string_equal(role, "rb");
+	/* o2 (ra) with o3 (rb), same agent: invalid offers. */
+	launch_oid2 = o3;
+	assert_int_equal(launch(s, o2, aid, "t-mixed", L_HOST), 202);
+	launch_oid2 = NULL;
+	st = sub_update(s, "t-mixed", 2000, &e);
+	assert_non_null(st);
+	assert_int_equal(st->state, TS(LOST));
+	assert_int_equal(st->reason, RS(INVALID_OFFERS));
+	assert_non_null(strstr(st->message, "same role"));
+	assert_false(st->has_uuid);
+	ev_free(e);
+	/* Both offers are used up: they are no longer valid. */
+	assert_int_equal(launch(s, o3, aid, "t-again", L_HOST), 202);
+	st = sub_update(s, "t-again", 2000, &e);
+	assert_non_null(st);
+	assert_int_equal(st->state, TS(LOST));
+	assert_non_null(strstr(st->message, "no longer valid"));
+	ev_free(e);
+	sub_close(s);
+}
+
+/* ref §3.1, §5.3 item 9: a health check changes. */
+static void
+test_health(void **state)
+{
+	struct sub *s;
+	Mesos__V1__TaskStatus *st;
+	Event *e;
+	char aid[128];
+	json_t *b;
+	int status = 0;
+
+	(void)state;
+	s = subscribe(NULL, 0, 0, 0);
+	b = json_pack("{s:s, s:b}", "task_id", "nope", "healthy", 1);
+	json_decref(sim_mesos_control("task/health", "POST", b, &status));
+	assert_int_equal(status, 404);
+	json_decref(b);
+	run_task(s, "t-h", L_USER, aid);
+	ctl0("task/health", "{\"task_id\": \"t-h\", \"healthy\": false}");
+	st = sub_update(s, "t-h", 2000, &e);
+	assert_non_null(st);
+	assert_int_equal(st->state, TS(RUNNING));
+	assert_true(st->has_healthy);
+	assert_false(st->healthy);
+	assert_int_equal(st->reason, RS(TASK_HEALTH_CHECK_STATUS_UPDATED));
+	assert_int_equal(st->source,
+	    MESOS__V1__TASK_STATUS__SOURCE__SOURCE_EXECUTOR);
+	assert_true(st->has_uuid && st->uuid.len == 16);
+	assert_false(st->has_data);
+	assert_string_equal(st->container_status->network_infos[0]->name,
+	    "torc");
+	assert_true(strncmp(st->container_status->network_infos[0]->
+	    ip_addresses[0]->ip_address, "192.168.", 8) == 0);
+	/* Queued like any agent update: the next waits for this ack. */
+	ctl0("task/health", "{\"task_id\": \"t-h\", \"healthy\": true}");
+	assert_null(sub_update(s, "t-h", 150, &e));
+	ack(s, st);
+	ev_free(e);
+	st = sub_update(s, "t-h", 2000, &e);
+	assert_non_null(st);
+	assert_true(st->has_healthy && st->healthy);
+	ack(s, st);
+	ev_free(e);
+	/* Reconciliation carries the latest health. */
+	assert_int_equal(reconcile(s, "t-h", aid), 202);
+	st = sub_update(s, "t-h", 2000, &e);
+	assert_non_null(st);
+	assert_int_equal(st->reason, RS(RECONCILIATION));
+	assert_true(st->has_healthy && st->healthy);
+	ev_free(e);
+	/* Not running: 409. */
+	ctl0("task/finish", "{\"task_id\": \"t-h\"}");
+	b = json_pack("{s:s, s:b}", "task_id", "t-h", "healthy", 1);
+	json_decref(sim_mesos_control("task/health", "POST", b, &status));
+	assert_int_equal(status, 409);
+	json_decref(b);
+	sub_close(s);
+}
+
+static bool
+slave_active(const char *name)
+{
+	json_t *j = http_json("GET", "/slaves"), *v;
+	size_t i;
+	bool act = false;
+
+	json_array_foreach(json_object_get(j, "slaves"), i, v)
+		if (strcmp(json_string_value(json_object_get(v, "hostname")),
+		    name) == 0)
+			act = json_is_true(json_object_get(v, "active"));
+	json_decref(j);
+	return act;
+}
+
+/* ref §3.4, §5.3 item 11: the agent process crashes. */
+static void
+test_agent_disconnect(void **state)
+{
+	struct fwopts fa = { .failover = 3600,
+	    .caps = { CAP(PARTITION_AWARE) } };
+	struct fwopts fb = { .failover = 3600, .checkpoint = true };
+	struct sub *a, *b;
+	Mesos__V1__TaskStatus *st;
+	Event *e;
+	char aid[128];
+	bool failure = false, lost = false;
+	int64_t dl;
+
+	(void)state;
+	ctl0("timers", "{\"agent_ping_timeout_ms\": 60000}");
+	a = subscribe_fo(&fa);
+	run_task(a, "t-nock", L_HOST, aid);
+	/* a steps aside: node1 goes to b. */
+	{
+		struct resp r;
+		char oid[128], x[128];
+
+		assert_int_equal(simple_call(a, CT(SUPPRESS), &r), 202);
+		if (wait_offer(a, "node1", oid, x, 300))
+			assert_int_equal(decline_all(a, oid, 0), 202);
+	}
+	b = subscribe_fo(&fb);
+	run_task(b, "t-ck", L_HOST, NULL);
+	assert_true(slave_active("node1"));
+	ctl0("agent/disconnect", "{\"name\": \"node1\"}");
+	/* Without checkpoint: LOST at once, from the master, even for a
+	 * partition-aware framework. */
+	st = sub_update(a, "t-nock", 2000, &e);
+	assert_non_null(st);
+	assert_int_equal(st->state, TS(LOST));
+	assert_int_equal(st->reason, RS(AGENT_DISCONNECTED));
+	assert_false(st->has_uuid);
+	assert_int_equal(st->source,
+	    MESOS__V1__TASK_STATUS__SOURCE__SOURCE_MASTER);
+	ev_free(e);
+	assert_false(slave_active("node1"));
+	/* With checkpoint: nothing yet. */
+	assert_null(sub_update(b, "t-ck", 300, &e));
+	/* Re-registration recovers the executor: still RUNNING. */
+	ctl0("agent/restore", "{\"name\": \"node1\"}");
+	assert_true(slave_active("node1"));
+	assert_int_equal(reconcile(b, "t-ck", aid), 202);
+	st = sub_update(b, "t-ck", 2000, &e);
+	assert_non_null(st);
+	assert_int_equal(st->state, TS(RUNNING));
+	ev_free(e);
+	/* The non-checkpointing task is gone for good. */
+	assert_int_equal(reconcile(a, "t-nock", aid), 202);
+	st = sub_update(a, "t-nock", 2000, &e);
+	assert_non_null(st);
+	assert_int_equal(st->state, TS(GONE));
+	ev_free(e);
+	/* No re-registration within the ping timeout: as a partition. */
+	ctl0("timers", "{\"agent_ping_timeout_ms\": 200}");
+	ctl0("agent/disconnect", "{\"name\": \"node1\"}");
+	dl = ms_now() + 3000;
+	while ((!failure || !lost) && ms_now() < dl) {
+		e = sub_next(b, (int)(dl - ms_now()));
+		if (e == NULL)
+			break;
+		if (e->type == EV(FAILURE)) {
+			assert_string_equal(e->failure->agent_id->value, aid);
+			assert_null(e->failure->executor_id);
+			failure = true;
+		}
+		if (e->type == EV(UPDATE) && strcmp(e->update->status->
+		    task_id->value, "t-ck") == 0) {
+			assert_int_equal(e->update->status->state, TS(LOST));
+			assert_int_equal(e->update->status->reason,
+			    RS(AGENT_REMOVED));
+			lost = true;
+		}
+		ev_free(e);
+	}
+	assert_true(failure && lost);
+	sub_close(a);
+	sub_close(b);
+}
+
+/* ref §5.3 item 13: /tasks and /slaves as mesos-compose uses them. */
+static void
+test_tasks_slaves_endpoints(void **state)
+{
+	struct sub *s;
+	char aid[128], path[512];
+	json_t *j, *t, *st, *v;
+	struct resp r;
+	size_t i;
+	bool running = false;
+
+	(void)state;
+	s = subscribe(NULL, 0, 0, 0);
+	run_task(s, "t-api", L_USER, aid);
+	snprintf(path, sizeof(path), "/tasks/?task_id=t-api&framework_id=%s",
+	    s->fid);
+	j = http_json("POST", path);
+	assert_int_equal(json_array_size(json_object_get(j, "tasks")), 1);
+	t = json_array_get(json_object_get(j, "tasks"), 0);
+	assert_string_equal(json_string_value(json_object_get(t, "id")),
+	    "t-api");
+	assert_string_equal(json_string_value(json_object_get(t,
+	    "slave_id")), aid);
+	assert_string_equal(json_string_value(json_object_get(t, "state")),
+	    "TASK_RUNNING");
+	assert_true(json_number_value(json_object_get(json_object_get(t,
+	    "resources"), "cpus")) == 0.5);
+	assert_string_equal(json_string_value(json_object_get(
+	    json_object_get(json_object_get(t, "container"), "docker"),
+	    "image")), "busybox");
+	json_array_foreach(json_object_get(t, "statuses"), i, st) {
+		const char *ip;
+
+		if (strcmp(json_string_value(json_object_get(st, "state")),
+		    "TASK_RUNNING") != 0)
+			continue;
+		v = json_array_get(json_object_get(json_object_get(st,
+		    "container_status"), "network_infos"), 0);
+		ip = json_string_value(json_object_get(json_array_get(
+		    json_object_get(v, "ip_addresses"), 0), "ip_address"));
+		assert_non_null(ip);
+		assert_true(strncmp(ip, "192.168.", 8) == 0);
+		running = true;
+	}
+	assert_true(running);
+	json_decref(j);
+	j = http_json("GET", "/master/tasks?task_id=nope");
+	assert_int_equal(json_array_size(json_object_get(j, "tasks")), 0);
+	json_decref(j);
+	/* A finished, acknowledged task is still listed (completed). */
+	ctl0("task/finish", "{\"task_id\": \"t-api\"}");
+	{
+		Mesos__V1__TaskStatus *ts;
+		Event *e;
+
+		ts = sub_update(s, "t-api", 2000, &e);
+		assert_non_null(ts);
+		ack(s, ts);
+		ev_free(e);
+	}
+	for (i = 0; i < 200 && task_count() != 0; i++)
+		pause_ms(10);
+	j = http_json("GET", "/tasks?task_id=t-api");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(
+	    json_object_get(j, "tasks"), 0), "state")), "TASK_FINISHED");
+	json_decref(j);
+
+	snprintf(path, sizeof(path), "/slaves/%s", aid);
+	j = http_json("POST", path);
+	assert_int_equal(json_array_size(json_object_get(j, "slaves")), 2);
+	assert_int_equal(json_array_size(json_object_get(j,
+	    "recovered_slaves")), 0);
+	json_decref(j);
+	snprintf(path, sizeof(path), "/master/slaves?slave_id=%s", aid);
+	j = http_json("GET", path);
+	assert_int_equal(json_array_size(json_object_get(j, "slaves")), 1);
+	v = json_array_get(json_object_get(j, "slaves"), 0);
+	assert_string_equal(json_string_value(json_object_get(v, "hostname")),
+	    "node1");
+	assert_int_equal(json_integer_value(json_object_get(v, "port")),
+	    5051);
+	assert_true(json_is_true(json_object_get(v, "active")));
+	assert_string_equal(json_string_value(json_object_get(json_object_get(
+	    v, "attributes"), "node_type")), "slave");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(
+	    v, "resources"), "ports")), "[31000-32000]");
+	json_decref(j);
+	assert_int_equal(http("GET", "/nothing", NULL, NULL, NULL, NULL, 0,
+	    &r), 404);
+	sub_close(s);
+}
+
 int
 main(void)
 {
@@ -1538,6 +2281,18 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_state_and_calls, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_auth_and_principal,
+		    setup_auth_on, teardown),
+		cmocka_unit_test_setup_teardown(test_recovering, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_offer_timeout, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_roles, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_health, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_agent_disconnect, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_tasks_slaves_endpoints,
+		    setup, teardown),
 	};
 	int rc;
 
