@@ -685,6 +685,8 @@ test_master_failover_reconcile(void **state)
  */
 struct fake;
 static struct fake *fake_new(void);
+static struct fake *fake_new_port(int port);
+static int free_port(void);
 static void fake_free(struct fake *);
 static int fake_port(struct fake *);
 static int fake_requests(struct fake *);
@@ -753,6 +755,45 @@ test_503_then_success(void **state)
 	ctl0("leader", NULL);
 	wait_subscribed(1);
 	assert_int_equal(n_calls("SUBSCRIBE"), 1);
+}
+
+/*
+ * Nobody listening: connection refused, retried with backoff, until a
+ * master (the scripted standby, pointing at torc-sim) appears there.
+ */
+static void
+test_refused_then_success(void **state)
+{
+	enum mesos_conn_state prev;
+	struct fake *f;
+	char url[64];
+	int failures = 0, port = free_port();
+	int64_t dl, t0 = ms_now();
+
+	(void)state;
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d", port);
+	H.c = conn_new_url(url);
+	mesos_start(H.c);
+	prev = mesos_state(H.c);
+	dl = ms_now() + WAIT_MS;
+	while (failures < 4) {
+		enum mesos_conn_state s;
+
+		if (ms_now() > dl)
+			fail_msg("no repeated attempts");
+		ev_run_once(H.loop, 10);
+		s = mesos_state(H.c);
+		if (prev == MESOS_SUBSCRIBING && s == MESOS_DISCONNECTED)
+			failures++;
+		prev = s;
+	}
+	/* Backoff: at least 125 + 250 + 500 ms between the four. */
+	assert_true(ms_now() - t0 >= 875);
+	f = fake_new_port(port);
+	fake_redirect(f, H.sim_port);
+	wait_subscribed(1);
+	assert_string_equal(mesos_master(H.c), H.url);
+	fake_free(f);
 }
 
 /*
@@ -1290,7 +1331,7 @@ fk_accept_cb(struct ev_loop *loop, int fd, int revents, void *arg)
 }
 
 static struct fake *
-fake_new(void)
+fake_new_port(int port)
 {
 	struct fake *f = calloc(1, sizeof(*f));
 	struct sockaddr_in sa;
@@ -1310,7 +1351,7 @@ fake_new(void)
 	memset(&sa, 0, sizeof(sa));
 	sa.sin_family = AF_INET;
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	sa.sin_port = 0;
+	sa.sin_port = htons((uint16_t)port);
 	assert_int_equal(bind(f->lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	assert_int_equal(listen(f->lfd, 16), 0);
 	assert_int_equal(getsockname(f->lfd, (struct sockaddr *)&sa, &sl), 0);
@@ -1318,6 +1359,31 @@ fake_new(void)
 	fcntl(f->lfd, F_SETFL, O_NONBLOCK);
 	ev_io_set(H.loop, f->lfd, EV_READ, fk_accept_cb, f);
 	return f;
+}
+
+static struct fake *
+fake_new(void)
+{
+	return fake_new_port(0);
+}
+
+/* A port nobody listens on (bound once, then closed). */
+static int
+free_port(void)
+{
+	struct sockaddr_in sa;
+	socklen_t sl = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_STREAM, 0), port;
+
+	assert_true(fd >= 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
+	port = ntohs(sa.sin_port);
+	close(fd);
+	return port;
 }
 
 static void
@@ -1662,6 +1728,8 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_503_then_success, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_refused_then_success,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_acks_with_retransmits,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_restart_same_id, setup,
