@@ -3401,11 +3401,13 @@ call_dispatch(struct framework *fw, const Call *c, const char **msg)
 		if (c->suppress == NULL || c->suppress->n_roles == 0)
 			json_array_extend(which, fw->roles);
 		else
-			for (size_t i = 0; i < c->suppress->n_roles; i++)
-				if (fw_role_index(fw,
-				    c->suppress->roles[i]) >= 0)
-					json_array_append_new(which, json_string(
-					    c->suppress->roles[i]));
+			for (size_t i = 0; i < c->suppress->n_roles; i++) {
+				const char *r = c->suppress->roles[i];
+
+				if (fw_role_index(fw, r) >= 0)
+					json_array_append_new(which,
+					    json_string(r));
+			}
 		json_array_foreach(which, k, v)
 			if (!fw_role_suppressed(fw, json_string_value(v)))
 				json_array_append(fw->supp, v);
