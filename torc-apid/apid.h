@@ -9,6 +9,7 @@
 
 #include <sys/queue.h>
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -347,6 +348,7 @@ struct apid {
 	struct api_chan		 ctl;		/* schedd.ipc: CTL_* */
 	struct api_chan		 routed;	/* routed.ipc */
 	bool			 sync_wanted;
+	atomic_bool		 sub_reconnected;	/* set by nng */
 	bool			 ever_synced;
 	unsigned		 sync_failures;	/* in a row */
 	struct ev_timer		 sync_timer;
