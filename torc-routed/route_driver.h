@@ -47,6 +47,7 @@ struct route_driver {
 
 extern const struct route_driver route_consul_driver;
 extern const struct route_driver route_snaproute_driver;
+extern const struct route_driver route_fboss_driver;	/* route_fboss.c */
 
 /*
  * Outcome of one change.  sys_ok tells whether the system itself

@@ -395,8 +395,15 @@ routed_init_systems(struct routed *rd, char *err, size_t errlen)
 		}
 		break;
 	case CFG_AGENT_FBOSS:
-		log_warnx("network-agent type fboss has no driver yet: "
-		    "routes off");
+		snprintf(url, sizeof(url), "thrift://%s:%d",
+		    cfg->network_agent.host, cfg->network_agent.port);
+		snprintf(path, sizeof(path), "%s/%s", rd->opts->state_dir,
+		    ROUTED_OWNED_FILE);
+		if (route_sys_init(&rd->net, rd, "fboss", &route_fboss_driver,
+		    url, ROUTE_KIND_ROUTE, path, poll) != 0) {
+			snprintf(err, errlen, "fboss: cannot start");
+			return -1;
+		}
 		break;
 	case CFG_AGENT_NONE:
 		break;
