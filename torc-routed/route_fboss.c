@@ -619,6 +619,26 @@ out:
 	g_clear_error(&gerr);
 }
 
+/*
+ * The agent just failed to answer: what is queued behind that call is
+ * not sent but failed at once (mtx held).  One call at a time on one
+ * connection would otherwise make the last of n queued changes wait n
+ * timeouts; the caller retries them, one at a time while the agent is
+ * down.
+ */
+static void
+fb_fail_queued(struct route_fboss *fb, const struct fb_req *failed)
+{
+	struct fb_req *r;
+
+	while ((r = fb_queue_pop(&fb->todo)) != NULL) {
+		r->status = ROUTE_FBOSS_NOT_SENT;
+		snprintf(r->error, sizeof(r->error), "not sent: the call "
+		    "before it failed (%.200s)", failed->error);
+		fb_queue_push(&fb->done, r);
+	}
+}
+
 static void *
 fb_worker(void *arg)
 {
@@ -645,6 +665,9 @@ fb_worker(void *arg)
 			break;
 		}
 		fb_queue_push(&fb->done, req);
+		if (req->status != ROUTE_FBOSS_OK &&
+		    req->status != ROUTE_FBOSS_REFUSED)
+			fb_fail_queued(fb, req);
 		(void)!write(fb->efd, &one, sizeof(one));
 	}
 	pthread_mutex_unlock(&fb->mtx);

@@ -10,8 +10,9 @@
  * requests and runs completion callbacks, so a slow, hung or dead agent
  * never blocks it.  Connecting, sending and receiving are bounded by the
  * timeouts below; after any failure the connection is dropped and the
- * next request connects again.  Nothing is retried here: the caller
- * decides.
+ * next request connects again.  When a call gets no usable answer, the
+ * requests queued behind it fail at once (NOT_SENT) rather than wait
+ * their turn to time out.  Nothing is retried here: the caller decides.
  *
  * No GLib or Thrift types appear here; only route_fboss.c sees them.
  */

@@ -541,6 +541,54 @@ a_burst_completes_in_order(void **state)
 	json_decref(r);
 }
 
+struct tally {
+	int	 calls;
+	int	 by_status[5];
+};
+
+static void
+tally_cb(const struct route_fboss_result *res, void *arg)
+{
+	struct tally *t = arg;
+
+	t->calls++;
+	t->by_status[res->status]++;
+}
+
+/* Behind a call that timed out, the queued ones fail at once. */
+static void
+calls_queued_behind_a_timeout_fail_without_waiting(void **state)
+{
+	struct fixture *f = *state;
+	struct tally t = { 0 };
+	struct got g = { 0 };
+	char err[128], pfx[32];
+	int64_t t0, deadline;
+	int i;
+
+	route_fboss_free(f->fb);
+	f->fb = client(f, SHORT_MS);
+	fault("hang");
+	t0 = mono_ms();
+	for (i = 0; i < 8; i++) {
+		snprintf(pfx, sizeof(pfx), "10.7.0.%d/32", i + 1);
+		assert_int_equal(route_fboss_add(f->fb, pfx, "10.250.3.21",
+		    tally_cb, &t, err, sizeof(err)), 0);
+	}
+	deadline = mono_ms() + WAIT_MS;
+	while (t.calls < 8 && mono_ms() < deadline)
+		ev_run_once(f->loop, 20);
+	assert_int_equal(t.calls, 8);
+	assert_int_equal(t.by_status[ROUTE_FBOSS_NO_ANSWER], 1);
+	assert_int_equal(t.by_status[ROUTE_FBOSS_NOT_SENT], 7);
+	assert_true(mono_ms() - t0 < 2 * SHORT_MS + 500);
+	fault("none");
+	assert_int_equal(route_fboss_add(f->fb, "10.7.0.1/32", "10.250.3.21",
+	    got_cb, &g, err, sizeof(err)), 0);
+	wait_calls(f, &g, 1);
+	assert_int_equal(g.status, ROUTE_FBOSS_OK);
+}
+
 /* Freeing the client cuts a hung call short and calls nobody back. */
 static void
 free_during_a_hung_call_is_prompt_and_silent(void **state)
@@ -600,6 +648,8 @@ main(void)
 		T(fault_garbage_is_no_reply_then_recovers, setup_buffered),
 		T(the_configured_transport_is_used, setup_buffered),
 		T(a_burst_completes_in_order, setup_buffered),
+		T(calls_queued_behind_a_timeout_fail_without_waiting,
+		    setup_buffered),
 		T(free_during_a_hung_call_is_prompt_and_silent,
 		    setup_buffered),
 		/* The same over the framed transport. */
