@@ -63,6 +63,13 @@ chan_timer_cb(struct ev_loop *loop, void *arg)
 	chan_fail_all(ch, why);
 }
 
+/*
+ * Send the call at the head of the queue.  A non-blocking send fails
+ * while no connection to the peer is ready: not yet dialled, or busy
+ * for a moment with the request before.  Such a call stays at the head
+ * and is tried again every API_SEND_RETRY_MS until timeout_ms after it
+ * was queued; then it fails as "not reachable".
+ */
 static void
 chan_send_next(struct api_chan *ch)
 {
@@ -70,15 +77,20 @@ chan_send_next(struct api_chan *ch)
 	char err[256], why[300];
 
 	while (ch->inflight == NULL && (c = TAILQ_FIRST(&ch->queue)) != NULL) {
-		TAILQ_REMOVE(&ch->queue, c, entry);
 		c->msg.seq = ++ch->req_id;
 		if (bus_send(&ch->sock, &c->msg, err, sizeof(err)) != 0) {
-			/* EAGAIN: no connection to the peer yet. */
+			if (ev_now(ch->ad->loop) < c->deadline) {
+				ev_timer_start(ch->ad->loop, &ch->timer,
+				    API_SEND_RETRY_MS);
+				return;
+			}
+			TAILQ_REMOVE(&ch->queue, c, entry);
 			snprintf(why, sizeof(why), "not reachable (%s)", err);
 			log_debug("%s: %s", ch->peer, why);
 			call_finish(ch, c, NULL, why);
 			continue;
 		}
+		TAILQ_REMOVE(&ch->queue, c, entry);
 		ch->inflight = c;
 		ev_timer_start(ch->ad->loop, &ch->timer, ch->timeout_ms);
 	}
@@ -164,9 +176,10 @@ api_chan_call(struct api_chan *ch, struct tmsg *msg, api_call_cb *cb,
 	memset(msg, 0, sizeof(*msg));
 	c->cb = cb;
 	c->arg = arg;
+	c->deadline = ev_now(ch->ad->loop) + ch->timeout_ms;
 	TAILQ_INSERT_TAIL(&ch->queue, c, entry);
 	/* Sent from the loop, so the callback never runs inside the caller. */
-	if (ch->inflight == NULL)
+	if (ch->inflight == NULL && !ev_timer_active(&ch->timer))
 		ev_timer_start(ch->ad->loop, &ch->timer, 0);
 }
 
@@ -189,8 +202,7 @@ routed_done(struct apid *ad, struct tmsg *rep, const char *why,
 		    "unexpected reply";
 		log_warnx("torc-routed: %s answered: %s",
 		    tmsg_type_name(rep->type), why);
-	} else
-		ad->stats.routed_timeouts++;
+	}
 	/* Callbacks may add new waiters: answer only those waiting now. */
 	TAILQ_INIT(&waiters);
 	TAILQ_CONCAT(&waiters, &ad->routed_waiters, entry);

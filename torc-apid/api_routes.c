@@ -101,13 +101,19 @@ api_allow_string(unsigned methods, char *buf, size_t len)
 		{ API_PUT, "PUT" }, { API_DELETE, "DELETE" },
 	};
 
+	size_t off = 0;
+
 	buf[0] = '\0';
-	for (size_t i = 0; i < nitems(names); i++) {
+	for (size_t i = 0; i < nitems(names) && off < len; i++) {
+		int n;
+
 		if ((methods & names[i].bit) == 0)
 			continue;
-		if (buf[0] != '\0')
-			strncat(buf, ", ", len - strlen(buf) - 1);
-		strncat(buf, names[i].name, len - strlen(buf) - 1);
+		n = snprintf(buf + off, len - off, "%s%s", off ? ", " : "",
+		    names[i].name);
+		if (n < 0)
+			break;
+		off += (size_t)n;
 	}
 }
 
@@ -182,8 +188,9 @@ api_dispatch(struct api_req *r)
 		    "request body larger than %u bytes", API_BODY_MAX);
 		return;
 	}
-	if (api_query_parse(strchr(r->uri, '?') ? strchr(r->uri, '?') + 1 :
-	    NULL, &r->query, err, sizeof(err)) != 0) {
+	if ((v = strchr(r->uri, '?')) != NULL)
+		v++;
+	if (api_query_parse(v, &r->query, err, sizeof(err)) != 0) {
 		api_reply_error(r, MHD_HTTP_BAD_REQUEST, "%s", err);
 		return;
 	}
@@ -373,6 +380,8 @@ metrics_done(struct apid *ad, const struct tmsg_routed_status *st,
 		api_resume(r);
 		return;
 	}
+	ad->stats.schedd_timeouts = ad->ctl.timeouts + ad->sync.timeouts;
+	ad->stats.routed_timeouts = ad->routed.timeouts;
 	api_metrics_write(fp, &ad->state, &ad->stats, st, wall_s());
 	fclose(fp);
 	resp = MHD_create_response_from_buffer(len, buf,

@@ -134,17 +134,16 @@ api_sse_broadcast(struct apid *ad, const char *event, uint64_t id,
 {
 	struct api_sse_client *c;
 	char *text;
-	int n;
+	size_t n;
 
 	if (TAILQ_EMPTY(&ad->sse))
 		return;
 	/* data is one line of compact JSON: no newline to split. */
-	n = asprintf(&text, "id: %llu\nevent: %s\ndata: %s\n\n",
+	text = xasprintf("id: %llu\nevent: %s\ndata: %s\n\n",
 	    (unsigned long long)id, event, data);
-	if (n < 0)
-		fatal("asprintf");
+	n = strlen(text);
 	TAILQ_FOREACH(c, &ad->sse, entry) {
-		sse_append(c, text, (size_t)n);
+		sse_append(c, text, n);
 		sse_wake(c);
 	}
 	free(text);

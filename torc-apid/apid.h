@@ -170,12 +170,14 @@ struct api_call {
 	struct tmsg	 msg;		/* owned request */
 	api_call_cb	*cb;
 	void		*arg;
+	int64_t		 deadline;	/* mono ms: give up sending */
 };
 TAILQ_HEAD(api_call_q, api_call);
 
 /*
  * One REQ socket with exactly one request in flight and a FIFO of the
- * others; each request has timeout_ms to be answered.  A timeout fails
+ * others; each request has timeout_ms to be sent (while the connection is
+ * made) and timeout_ms to be answered.  A timeout fails
  * the request in flight and every queued one (the peer is not
  * answering), so waiting never piles up.
  */
@@ -291,6 +293,7 @@ void	api_access_free(struct api_access *al);
 #define API_SCHEDD_TIMEOUT_MS	2000
 #define API_ROUTED_TIMEOUT_MS	2000
 #define API_SYNC_RETRY_MS	1000
+#define API_SEND_RETRY_MS	5	/* no connection ready: try again */
 #define API_CONN_MEMORY		(16u * 1024)	/* per connection, headers */
 
 /* One HTTP request: MHD's per-request pointer, from URI to completion. */

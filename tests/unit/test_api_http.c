@@ -905,6 +905,15 @@ metrics_parse_as_prometheus_text(void **state)
 	assert_non_null(strstr(h.body, "torc_routed_up 1\n"));
 	assert_non_null(strstr(h.body, "torc_routes{status=\"failed\"} 1\n"));
 	assert_non_null(strstr(h.body, "torc_mesos_connected 1\n"));
+	/* The silent schedd above left its mark. */
+	{
+		const char *t = strstr(h.body,
+		    "torc_ipc_timeouts_total{peer=\"torc-schedd\"} ");
+
+		assert_non_null(t);
+		assert_true(atoi(t + strlen("torc_ipc_timeouts_total{peer="
+		    "\"torc-schedd\"} ")) >= 1);
+	}
 	assert_non_null(strstr(h.body,
 	    "torc_http_requests_total{route=\"/nodes\",code=\"200\"}"));
 	assert_non_null(strstr(h.body,
