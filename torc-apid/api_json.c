@@ -223,7 +223,7 @@ api_json_dump(const json_t *j, size_t *len)
 struct task_field {
 	const char	*key;
 	enum { F_STR, F_NUM, F_INT, F_UINT, F_BOOL } kind;
-	size_t		 off;		/* into struct tmsg_service, or -1 */
+	size_t		 off;		/* in tmsg_service, or NO_OFF */
 };
 
 #define SVC_OFF(m)	offsetof(struct tmsg_service, m)

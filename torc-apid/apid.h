@@ -116,7 +116,7 @@ enum api_method {
 
 #define API_F_MUTATING	0x01	/* needs the bearer token when set */
 #define API_F_BODY	0x02	/* reads a request body */
-#define API_F_REPLICA	0x04	/* answered from the replica: needs a sync */
+#define API_F_REPLICA	0x04	/* answered from the replica */
 #define API_F_CORS	0x08	/* Access-Control-Allow-Origin: * */
 
 typedef void api_handler(struct api_req *r);
@@ -125,9 +125,9 @@ struct api_route {
 	const char	*path;
 	unsigned	 methods;	/* API_GET | ... */
 	api_handler	*handler;
-	const char	*param;		/* required query parameter or NULL */
+	const char	*param;		/* required query parameter */
 	unsigned	 flags;		/* API_F_* */
-	int		 list;		/* API_LIST_* for list routes, else -1 */
+	int		 list;		/* API_LIST_* or -1 */
 };
 
 #define API_BODY_MAX	(256u * 1024)	/* largest request body (413) */
@@ -274,7 +274,7 @@ struct api_access {
 	char	*buf;
 	size_t	 len;
 	size_t	 cap;
-	time_t	 sec;			/* second ts was formatted for */
+	time_t	 sec;			/* second of ts */
 	char	 ts[32];
 	char	 procname[32];
 	long	 pid;
@@ -294,14 +294,14 @@ void	api_access_free(struct api_access *al);
 #define API_ROUTED_TIMEOUT_MS	2000
 #define API_SYNC_RETRY_MS	1000
 #define API_SEND_RETRY_MS	5	/* no connection ready: try again */
-#define API_CONN_MEMORY		(16u * 1024)	/* per connection, headers */
+#define API_CONN_MEMORY		(16u * 1024)	/* MHD pool per connection */
 
 /* One HTTP request: MHD's per-request pointer, from URI to completion. */
 struct api_req {
 	struct apid	*ad;
 	struct MHD_Connection *conn;
 	int64_t		 start_us;
-	char		*uri;		/* raw, as received (with query) */
+	char		*uri;		/* raw, with the query */
 	char		*path;		/* raw path part of uri */
 	char		 method[16];
 	unsigned	 method_bit;
@@ -340,12 +340,12 @@ struct apid {
 	struct MHD_Daemon	*mhd;
 	int			 mhd_fd;	/* MHD's epoll fd */
 	struct ev_timer		 mhd_timer;
-	struct ev_timer		 kick_timer;	/* MHD_run after a resume */
+	struct ev_timer		 kick_timer;	/* MHD_run after resume */
 	char			 listen_host[256];
 	int			 listen_port;
 	bool			 quitting;
 
-	struct replica		 state;		/* schedd's, as followed */
+	struct replica		 state;		/* schedd's state */
 	struct bus_sock		 sub;		/* events.ipc */
 	struct api_chan		 sync;		/* schedd.ipc: SYNC_REQ */
 	struct api_chan		 ctl;		/* schedd.ipc: CTL_* */
