@@ -976,6 +976,35 @@ test_launch_host_and_torc(void **state)
 	}
 }
 
+/*
+ * The stream cut anywhere (1-7 bytes per chunk), then several records
+ * per chunk: the same events come through.
+ */
+static void
+test_stream_chunking(void **state)
+{
+	const struct upd *u;
+
+	(void)state;
+	ctl0("split", "{\"mode\": \"split\"}");
+	H.want = &host_task;
+	H.n_want = 1;
+	H.want_host = "node1";
+	conn_start();
+	wait_subscribed(1);
+	WAIT_UNTIL(WAIT_MS, last_upd(host_task.task_id, MESOS_TASK_RUNNING)
+	    != NULL);
+	u = last_upd(host_task.task_id, MESOS_TASK_RUNNING);
+	assert_true(u != NULL && strcmp(u->ip, "10.250.3.21") == 0);
+	ctl0("split", "{\"mode\": \"pack\"}");
+	assert_int_equal(mesos_kill(H.c, host_task.task_id, H.launch_agent),
+	    0);
+	WAIT_UNTIL(WAIT_MS, last_upd(host_task.task_id, MESOS_TASK_KILLED)
+	    != NULL);
+	assert_int_equal(H.disconnected, 0);
+	assert_int_equal(H.subscribed, 1);
+}
+
 /* An invalid spec never reaches the master: TASK_ERROR from us. */
 static void
 test_launch_invalid_spec(void **state)
@@ -1736,6 +1765,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_launch_host_and_torc,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stream_chunking, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_launch_invalid_spec,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kill_suppress_revive,
