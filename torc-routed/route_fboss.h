@@ -133,12 +133,11 @@ size_t	route_fboss_pending(struct route_fboss *fb);
 const char *route_fboss_status_name(enum route_fboss_status st);
 
 /*
- * torc-routed's network-agent driver for `network-agent.type: fboss`
- * (route_driver.h), over this client, for route_sys_init().  It reads
- * the agent's host, port and transport from the config.
+ * route_fboss.c also defines route_fboss_driver, torc-routed's
+ * network-agent driver for `network-agent.type: fboss` over this client
+ * (declared in route_driver.h).  It reads the agent's host, port and
+ * transport from the config.
  */
-struct route_driver;
-extern const struct route_driver route_fboss_driver;
 
 /*
  * "a.b.c.d/n" -> address (network order) and length, the address masked
