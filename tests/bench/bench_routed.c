@@ -272,7 +272,7 @@ main(void)
 	rh_ctl(h, "DELETE", "/switch/requests", NULL, NULL);
 	t0 = mono_us();
 	rh_routed_start(h);
-	if (!rh_wait_every(60000, 20, all_programmed, h, &full)) {
+	if (!rh_wait_every(60000, 50, all_programmed, h, &full)) {
 		fprintf(stderr, "bench_routed: reconcile did not converge\n");
 		rh_done(h, true);
 		return 1;
