@@ -463,6 +463,9 @@ apid_wakeup_cb(struct ev_loop *loop, void *arg)
 
 /* ---- set-up ---------------------------------------------------------- */
 
+static void	apid_mhd_log(void *, const char *, va_list)
+		    __attribute__((format(printf, 2, 0)));
+
 /* libmicrohttpd's own complaints (malformed requests...) into our log. */
 static void
 apid_mhd_log(void *cls, const char *fmt, va_list ap)
