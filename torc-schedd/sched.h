@@ -92,7 +92,6 @@ const char *sched_event_name(enum sched_event ev);	/* "running" */
 /* Mesos TaskState -> event; -1 for a value we do not know. */
 int	sched_event_from_mesos(int mesos_state);
 /* "TASK_RUNNING" for a Mesos TaskState, "TASK_?" when unknown. */
-const char *sched_mesos_state_name(int mesos_state);
 /* Restart delay after `streak` consecutive failures (streak >= 1). */
 int64_t	sched_backoff_ms(int64_t base_ms, uint32_t streak);
 

@@ -660,7 +660,7 @@ stray(struct sched *s, const struct mesos_status *st, enum sched_event ev)
 	}
 	if (ev_maybe_live(ev) && s->mc != NULL) {
 		sched_logf(s, SCHED_LOG_INFO, "killing stray task %s (%s)",
-		    st->task_id, sched_mesos_state_name(st->state));
+		    st->task_id, mesos_task_state_name(st->state));
 		mesos_kill(s->mc, st->task_id, st->agent_id);
 		s->stats.strays_killed++;
 	}
@@ -727,7 +727,7 @@ sched_on_update(struct sched *s, const struct mesos_status *st,
 		char buf[SCHED_REASON_MAX * 2];
 
 		snprintf(buf, sizeof(buf), "%s%s%s%s%s",
-		    sched_mesos_state_name(st->state),
+		    mesos_task_state_name(st->state),
 		    st->reason_name && *st->reason_name ? " " : "",
 		    st->reason_name ? st->reason_name : "",
 		    st->message && *st->message ? ": " : "",

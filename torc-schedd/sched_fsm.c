@@ -72,7 +72,8 @@ static const char *const sched_event_names[SVC_EV_COUNT] = {
 	[SVC_EV_RESTART_DUE] = "restart due",
 };
 
-static const char *const sched_mesos_names[] = {
+/* Names of Mesos task states (mesos.proto's TaskState), for logs. */
+static const char *const mesos_task_state_names[] = {
 	[MESOS_TASK_STARTING] = "TASK_STARTING",
 	[MESOS_TASK_RUNNING] = "TASK_RUNNING",
 	[MESOS_TASK_FINISHED] = "TASK_FINISHED",
@@ -98,12 +99,13 @@ sched_event_name(enum sched_event ev)
 }
 
 const char *
-sched_mesos_state_name(int mesos_state)
+mesos_task_state_name(int state)
 {
-	if (mesos_state < 0 || (size_t)mesos_state >=
-	    sizeof(sched_mesos_names) / sizeof(sched_mesos_names[0]))
+	if (state < 0 || (size_t)state >= sizeof(mesos_task_state_names) /
+	    sizeof(mesos_task_state_names[0]) ||
+	    mesos_task_state_names[state] == NULL)
 		return "TASK_?";
-	return sched_mesos_names[mesos_state];
+	return mesos_task_state_names[state];
 }
 
 int

@@ -162,32 +162,6 @@ static void mesos_call_kick(struct mesos_conn *);
 
 /* ---- names ----------------------------------------------------------- */
 
-static const char *const mesos_task_state_names[] = {
-	[MESOS_TASK_STARTING] = "TASK_STARTING",
-	[MESOS_TASK_RUNNING] = "TASK_RUNNING",
-	[MESOS_TASK_FINISHED] = "TASK_FINISHED",
-	[MESOS_TASK_FAILED] = "TASK_FAILED",
-	[MESOS_TASK_KILLED] = "TASK_KILLED",
-	[MESOS_TASK_LOST] = "TASK_LOST",
-	[MESOS_TASK_STAGING] = "TASK_STAGING",
-	[MESOS_TASK_ERROR] = "TASK_ERROR",
-	[MESOS_TASK_KILLING] = "TASK_KILLING",
-	[MESOS_TASK_DROPPED] = "TASK_DROPPED",
-	[MESOS_TASK_UNREACHABLE] = "TASK_UNREACHABLE",
-	[MESOS_TASK_GONE] = "TASK_GONE",
-	[MESOS_TASK_GONE_BY_OPERATOR] = "TASK_GONE_BY_OPERATOR",
-	[MESOS_TASK_UNKNOWN] = "TASK_UNKNOWN",
-};
-
-const char *
-mesos_task_state_name(int state)
-{
-	if (state < 0 || (size_t)state >= nitems(mesos_task_state_names) ||
-	    mesos_task_state_names[state] == NULL)
-		return "TASK_?";
-	return mesos_task_state_names[state];
-}
-
 const char *
 mesos_conn_state_name(enum mesos_conn_state s)
 {
@@ -363,23 +337,6 @@ mesos_easy_common(CURL *e, const char *base, const struct mesos_buf *body,
 
 /* ---- the framework id on disk ---------------------------------------- */
 
-static bool
-mesos_id_ok(const char *id)
-{
-	size_t n = strlen(id);
-
-	if (n == 0 || n >= MESOS_ID_MAX || strcmp(id, ".") == 0 ||
-	    strcmp(id, "..") == 0)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char ch = (unsigned char)id[i];
-
-		if (ch == '/' || ch == '\\' || ch < 0x20 || ch == 0x7f)
-			return false;
-	}
-	return true;
-}
-
 /*
  * Read the persisted id.  0: read (or there is none); 1: the file is
  * corrupt and was moved aside (err says so); -1: it exists but cannot
@@ -411,7 +368,7 @@ mesos_id_load(struct mesos_conn *c, char *err, size_t errlen)
 		while (len > 0 && (buf[len - 1] == '\n' ||
 		    buf[len - 1] == '\r' || buf[len - 1] == ' '))
 			buf[--len] = '\0';
-		if (strlen(buf) == len && mesos_id_ok(buf)) {
+		if (strlen(buf) == len && mesos_id_valid(buf)) {
 			tstrlcpy(c->fwid, buf, sizeof(c->fwid));
 			free(buf);
 			return 0;
@@ -1719,14 +1676,14 @@ mesos_reconcile_explicit(struct mesos_conn *c,
 	mesos_recon_clear(c);
 	c->recon = xcalloc(n > 0 ? n : 1, sizeof(*c->recon));
 	for (size_t i = 0; i < n; i++) {
-		if (tasks[i].task_id == NULL || !mesos_id_ok(tasks[i].task_id)) {
+		if (tasks[i].task_id == NULL || !mesos_id_valid(tasks[i].task_id)) {
 			log_warnx("reconciliation: task id '%s' skipped",
 			    tasks[i].task_id != NULL ? tasks[i].task_id : "");
 			continue;
 		}
 		c->recon[k].task_id = xstrdup(tasks[i].task_id);
 		c->recon[k].agent_id = xstrdup(tasks[i].agent_id != NULL &&
-		    mesos_id_ok(tasks[i].agent_id) ? tasks[i].agent_id : "");
+		    mesos_id_valid(tasks[i].agent_id) ? tasks[i].agent_id : "");
 		k++;
 	}
 	c->n_recon = k;

@@ -29,8 +29,8 @@ typedef Mesos__V1__Scheduler__Event	Event;
 /* ---- ids ------------------------------------------------------------- */
 
 /* The master's id rules (ref §1.9): 1-255 bytes, no '/', '\', control. */
-static bool
-wire_id_ok(const char *id)
+bool
+mesos_id_valid(const char *id)
 {
 	size_t n;
 
@@ -74,7 +74,7 @@ static int
 wire_fwid(Call *call, Mesos__V1__FrameworkID *id, const char *framework_id,
     char *err, size_t errlen)
 {
-	if (!wire_id_ok(framework_id)) {
+	if (!mesos_id_valid(framework_id)) {
 		snprintf(err, errlen, "invalid framework id '%s'",
 		    framework_id != NULL ? framework_id : "");
 		return -1;
@@ -104,7 +104,7 @@ wire_offer_ids(const char *const *ids, size_t n, Mesos__V1__OfferID **arr,
 		return -1;
 	}
 	for (size_t i = 0; i < n; i++) {
-		if (!wire_id_ok(ids[i])) {
+		if (!mesos_id_valid(ids[i])) {
 			snprintf(err, errlen, "invalid offer id '%s'",
 			    ids[i] != NULL ? ids[i] : "");
 			return -1;
@@ -327,7 +327,7 @@ mesos_wire_kill(struct mesos_buf *out, const char *framework_id,
 	wire_type(&call, MESOS__V1__SCHEDULER__CALL__TYPE__KILL);
 	if (wire_fwid(&call, &id, framework_id, err, errlen) != 0)
 		return -1;
-	if (!wire_id_ok(task_id)) {
+	if (!mesos_id_valid(task_id)) {
 		snprintf(err, errlen, "KILL: invalid task id");
 		return -1;
 	}
@@ -336,7 +336,7 @@ mesos_wire_kill(struct mesos_buf *out, const char *framework_id,
 	tid.value = WIRE_STR(task_id);
 	kill.task_id = &tid;
 	if (!wire_empty(agent_id)) {
-		if (!wire_id_ok(agent_id)) {
+		if (!mesos_id_valid(agent_id)) {
 			snprintf(err, errlen, "KILL: invalid agent id");
 			return -1;
 		}
@@ -369,7 +369,7 @@ mesos_wire_acknowledge(struct mesos_buf *out, const char *framework_id,
 	wire_type(&call, MESOS__V1__SCHEDULER__CALL__TYPE__ACKNOWLEDGE);
 	if (wire_fwid(&call, &id, framework_id, err, errlen) != 0)
 		return -1;
-	if (!wire_id_ok(agent_id) || !wire_id_ok(task_id)) {
+	if (!mesos_id_valid(agent_id) || !mesos_id_valid(task_id)) {
 		snprintf(err, errlen, "ACKNOWLEDGE: invalid agent or task id");
 		return -1;
 	}
@@ -409,9 +409,9 @@ mesos_wire_reconcile(struct mesos_buf *out, const char *framework_id,
 	if (wire_fwid(&call, &id, framework_id, err, errlen) != 0)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
-		if (!wire_id_ok(tasks[i].task_id) ||
+		if (!mesos_id_valid(tasks[i].task_id) ||
 		    (!wire_empty(tasks[i].agent_id) &&
-		    !wire_id_ok(tasks[i].agent_id))) {
+		    !mesos_id_valid(tasks[i].agent_id))) {
 			snprintf(err, errlen, "RECONCILE: invalid task or "
 			    "agent id");
 			return -1;
@@ -839,7 +839,7 @@ mesos_event_decode(const uint8_t *rec, size_t len, struct mesos_event *ev,
 	switch (e->type) {
 	case MESOS__V1__SCHEDULER__EVENT__TYPE__SUBSCRIBED:
 		WIRE_NEED(e->subscribed, "SUBSCRIBED");
-		if (!wire_id_ok(e->subscribed->framework_id->value)) {
+		if (!mesos_id_valid(e->subscribed->framework_id->value)) {
 			snprintf(err, errlen, "SUBSCRIBED with an invalid "
 			    "framework id");
 			goto fail;

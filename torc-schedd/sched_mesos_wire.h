@@ -18,6 +18,10 @@
 
 /* A Mesos id: 1-255 bytes (ref §1.9), plus NUL. */
 #define MESOS_ID_MAX		256
+
+/* An id the master accepts (ref §1.9): 1-255 bytes, not "." or "..",
+ * no '/', '\\' or control characters. */
+bool	mesos_id_valid(const char *id);
 /* ACKNOWLEDGE echoes the 16 raw bytes of TaskStatus.uuid. */
 #define MESOS_UUID_LEN		16
 

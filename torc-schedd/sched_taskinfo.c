@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sched_mesos_wire.h"
 #include "sched_taskinfo.h"
 #include "util.h"
 
@@ -40,28 +41,6 @@
  *  - labels: torc.service = the service, torc.group = its group (when
  *    the service belongs to one).
  */
-
-#define TI_ID_MAX	255
-
-static bool
-ti_id_valid(const char *id)
-{
-	size_t n;
-
-	if (id == NULL)
-		return false;
-	n = strlen(id);
-	if (n == 0 || n > TI_ID_MAX || strcmp(id, ".") == 0 ||
-	    strcmp(id, "..") == 0)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char ch = (unsigned char)id[i];
-
-		if (ch == '/' || ch == '\\' || ch < 0x20 || ch == 0x7f)
-			return false;
-	}
-	return true;
-}
 
 static bool
 ti_empty(const char *s)
@@ -400,7 +379,7 @@ ti_label(const char *key, const char *value)
 static int
 ti_check_fields(const struct mesos_task_spec *sp, char *err, size_t errlen)
 {
-	if (!ti_id_valid(sp->task_id)) {
+	if (!mesos_id_valid(sp->task_id)) {
 		snprintf(err, errlen, "task id '%.64s' is not a valid Mesos "
 		    "id", sp->task_id != NULL ? sp->task_id : "");
 		return -1;
@@ -409,7 +388,7 @@ ti_check_fields(const struct mesos_task_spec *sp, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: no name", sp->task_id);
 		return -1;
 	}
-	if (!ti_id_valid(sp->agent_id)) {
+	if (!mesos_id_valid(sp->agent_id)) {
 		snprintf(err, errlen, "%s: agent id '%.64s' is not a valid "
 		    "Mesos id", sp->task_id, sp->agent_id != NULL ?
 		    sp->agent_id : "");

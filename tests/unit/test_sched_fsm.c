@@ -339,9 +339,9 @@ mesos_task_states_map_to_events(void **state)
 	    SVC_EV_GONE);
 	assert_int_equal(sched_event_from_mesos(99), -1);
 	assert_int_equal(sched_event_from_mesos(-1), -1);
-	assert_string_equal(sched_mesos_state_name(MESOS_TASK_GONE),
+	assert_string_equal(mesos_task_state_name(MESOS_TASK_GONE),
 	    "TASK_GONE");
-	assert_string_equal(sched_mesos_state_name(42), "TASK_?");
+	assert_string_equal(mesos_task_state_name(42), "TASK_?");
 }
 
 static void
