@@ -71,21 +71,31 @@ api_method_parse(const char *method)
 	return API_OTHER;
 }
 
+/* The methods a row answers: HEAD wherever GET is, unless GET changes
+ * something (HEAD must be safe). */
+static unsigned
+row_methods(const struct api_route *rt)
+{
+	unsigned m = rt->methods;
+
+	if ((m & API_GET) && !(rt->flags & API_F_MUTATING))
+		m |= API_HEAD;
+	return m;
+}
+
 int
 api_route_find(const char *path, unsigned method, unsigned *allow)
 {
 	bool seen = false;
 
 	*allow = 0;
-	if (method == API_HEAD)
-		method = API_GET;
 	for (size_t i = 0; i < api_n_routes; i++) {
 		if (strcmp(api_routes[i].path, path) != 0)
 			continue;
 		seen = true;
-		if (api_routes[i].methods & method)
+		if (row_methods(&api_routes[i]) & method)
 			return (int)i;
-		*allow |= api_routes[i].methods;
+		*allow |= row_methods(&api_routes[i]);
 	}
 	return seen ? -2 : -1;
 }
@@ -97,7 +107,7 @@ api_allow_string(unsigned methods, char *buf, size_t len)
 		unsigned bit;
 		const char *name;
 	} names[] = {
-		{ API_GET, "GET" }, { API_GET, "HEAD" }, { API_POST, "POST" },
+		{ API_GET, "GET" }, { API_HEAD, "HEAD" }, { API_POST, "POST" },
 		{ API_PUT, "PUT" }, { API_DELETE, "DELETE" },
 	};
 

@@ -110,7 +110,7 @@ enum api_method {
 	API_POST = 0x02,
 	API_DELETE = 0x04,
 	API_PUT = 0x08,
-	API_HEAD = 0x10,	/* answered as GET */
+	API_HEAD = 0x10,	/* answered as GET where GET is safe */
 	API_OTHER = 0x80,
 };
 
@@ -142,7 +142,7 @@ unsigned api_method_parse(const char *method);
  * (405), with *allow set to the methods it has.
  */
 int	api_route_find(const char *path, unsigned method, unsigned *allow);
-/* "GET, HEAD, POST" for an Allow header. */
+/* "GET, HEAD, DELETE" for an Allow header. */
 void	api_allow_string(unsigned methods, char *buf, size_t len);
 /*
  * Whether a request to a route with flags may go on: true when no token

@@ -68,7 +68,7 @@ a_wrong_method_lists_the_allowed_ones(void **state)
 	assert_int_equal(api_route_find("/start/group", API_DELETE, &allow),
 	    -2);
 	api_allow_string(allow, buf, sizeof(buf));
-	assert_string_equal(buf, "GET, HEAD, POST");
+	assert_string_equal(buf, "GET, POST");
 	assert_int_equal(api_route_find("/service/announce", API_GET,
 	    &allow), -2);
 	api_allow_string(allow, buf, sizeof(buf));
@@ -84,6 +84,20 @@ head_is_answered_as_get(void **state)
 	(void)state;
 	assert_true(api_route_find("/services/running", API_HEAD,
 	    &allow) >= 0);
+}
+
+static void
+head_never_changes_anything(void **state)
+{
+	unsigned allow;
+
+	(void)state;
+	/* GET /start/group starts a group (the original's API): no HEAD. */
+	assert_int_equal(api_route_find("/start/group", API_HEAD, &allow),
+	    -2);
+	assert_true(api_route_find("/service", API_HEAD, &allow) >= 0);
+	assert_string_equal(api_routes[api_route_find("/service", API_HEAD,
+	    &allow)].param, "id");
 }
 
 static void
@@ -254,6 +268,7 @@ main(void)
 		cmocka_unit_test(an_unknown_path_is_not_found),
 		cmocka_unit_test(a_wrong_method_lists_the_allowed_ones),
 		cmocka_unit_test(head_is_answered_as_get),
+		cmocka_unit_test(head_never_changes_anything),
 		cmocka_unit_test(the_same_path_picks_the_row_for_the_method),
 		cmocka_unit_test(only_mutating_routes_need_the_token),
 		cmocka_unit_test(every_route_mutating_a_state_is_guarded),
