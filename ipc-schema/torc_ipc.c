@@ -173,6 +173,7 @@ static const struct tmsg_field service_fields[] = {
 	F_ENUM(tmsg_service, sla, sla_enum),
 	F_BOOL(tmsg_service, is_metered),
 	F_BOOL(tmsg_service, is_job),
+	F_BOOL(tmsg_service, is_system_service),
 	F_STR(tmsg_service, network_type),
 	F_ENUM(tmsg_service, state, svc_state_enum),
 	F_STR(tmsg_service, state_reason),

@@ -126,6 +126,9 @@ struct tmsg_service {
 	enum tmsg_sla sla;
 	bool	 is_metered;
 	bool	 is_job;
+	/* kept alive by its controller: true for torc's system services,
+	 * the sub-scheduler's word for announced ones */
+	bool	 is_system_service;
 	char	*network_type;
 	/* runtime */
 	enum tmsg_svc_state state;

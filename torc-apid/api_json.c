@@ -92,7 +92,7 @@ api_json_task(const struct tmsg_service *s)
 	json_object_set_new(j, "sla", json_string(api_sla_name(s->sla)));
 	json_object_set_new(j, "is_metered", json_boolean(s->is_metered));
 	json_object_set_new(j, "is_system_service",
-	    json_boolean(s->kind == TSVC_KIND_SYSTEM));
+	    json_boolean(s->is_system_service || s->kind == TSVC_KIND_SYSTEM));
 	json_object_set_new(j, "is_job", json_boolean(s->is_job));
 	json_object_set_new(j, "network_type", str(s->network_type));
 	json_object_set_new(j, "ip", str(s->ip));
@@ -249,7 +249,7 @@ static const struct task_field task_fields[] = {
 	{ "cpu",		F_NUM,	SVC_OFF(cpu) },
 	{ "privileged",		F_BOOL,	SVC_OFF(privileged) },
 	{ "is_metered",		F_BOOL,	SVC_OFF(is_metered) },
-	{ "is_system_service",	F_BOOL,	NO_OFF },
+	{ "is_system_service",	F_BOOL,	SVC_OFF(is_system_service) },
 	{ "is_job",		F_BOOL,	SVC_OFF(is_job) },
 	{ "network_type",	F_STR,	SVC_OFF(network_type) },
 	{ "ip",			F_STR,	SVC_OFF(ip) },

@@ -1075,8 +1075,10 @@ sched_announce(struct sched *s, const struct tmsg_service *ann,
 		sched_svc_set(svc, &svc->t.container_id, ann->container_id);
 		sched_svc_set(svc, &svc->t.task_id, ann->task_id);
 		sched_svc_set(svc, &svc->t.image, ann->image);
-		if (svc->t.is_metered != ann->is_metered) {
+		if (svc->t.is_metered != ann->is_metered ||
+		    svc->t.is_system_service != ann->is_system_service) {
 			svc->t.is_metered = ann->is_metered;
+			svc->t.is_system_service = ann->is_system_service;
 			svc->dirty = true;
 		}
 	}

@@ -105,6 +105,7 @@ sched_svc_new(const struct torc_config *cfg, const struct cfg_service *def,
 	t->sla = sla_of(def->sla);
 	t->is_metered = def->is_metered;
 	t->is_job = def->is_job;
+	t->is_system_service = kind == TSVC_KIND_SYSTEM;
 	t->network_type = dup0(def->network_type);
 	t->state = TSVC_PENDING;
 	t->state_reason = xstrdup("");

@@ -263,7 +263,21 @@ an_announced_task_parses_into_a_service(void **state)
 	assert_int_equal(s.state, TSVC_RUNNING);
 	assert_int_equal(s.kind, TSVC_KIND_ANNOUNCED);
 	assert_true(s.is_metered);
+	assert_true(s.is_system_service);
 	assert_int_equal(s.last_update, 1475270123);
+	/* The sub-scheduler's word on it comes back out. */
+	{
+		json_t *j = api_json_task(&s);
+
+		assert_true(json_is_true(json_object_get(j,
+		    "is_system_service")));
+		json_decref(j);
+		s.is_system_service = false;
+		j = api_json_task(&s);
+		assert_true(json_is_false(json_object_get(j,
+		    "is_system_service")));
+		json_decref(j);
+	}
 	tmsg_service_free(&s);
 }
 
