@@ -53,7 +53,7 @@ TEST_BINS += $(UNIT_BINS) $(FUZZ_BINS)
 BENCH_SRCS := $(wildcard tests/bench/bench_*.c)
 BENCH_BINS := $(BENCH_SRCS:tests/bench/%.c=$(BUILD)/tests/bench/%)
 
-$(BUILD)/tests/bench/%: $(BUILD)/tests/bench/%.o $(ALL_TORC_LIBS)
+$(BUILD)/tests/bench/%: $(BUILD)/tests/bench/%.o $(LIBTESTUTIL) $(ALL_TORC_LIBS)
 	$(call say,LD,$@)$(LINK)
 
 .PHONY: bench-bins

@@ -37,11 +37,7 @@
 #include "torc_ipc.h"
 #include "util.h"
 
-/*
- * The stand-in schedd is compiled into this program: benchmarks link the
- * torc libraries only, not the test helpers' library.
- */
-#include "fake_schedd.c"
+#include "fake_schedd.h"
 
 #define N_SERVICES	100
 
