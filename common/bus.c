@@ -66,6 +66,10 @@ bus_open(struct bus_sock *b, enum bus_kind kind, const char *url,
 	}
 	if (kind == BUS_PUB)
 		nng_socket_set_int(b->sock, NNG_OPT_SENDBUF, 8192);
+	/* See bus_send: a reply may wait this long for the socket. */
+	if (kind == BUS_REP)
+		nng_socket_set_ms(b->sock, NNG_OPT_SENDTIMEO,
+		    BUS_REPLY_TIMEOUT_MS);
 	if (kind == BUS_REP || kind == BUS_PUB)
 		rv = nng_listen(b->sock, url, NULL, 0);
 	else
@@ -118,7 +122,15 @@ bus_send(struct bus_sock *b, const struct tmsg *m, char *err, size_t errlen)
 
 	if (tmsg_encode(m, &buf, &len, err, errlen) != 0)
 		return -1;
-	rv = nng_send(b->sock, buf, len, NNG_FLAG_NONBLOCK);
+	/*
+	 * A REP socket refuses a non-blocking send while its previous reply
+	 * to the same peer is still being written, and a refused reply is
+	 * lost for good (the requester waits for its resend timer).  So a
+	 * reply may block, for at most BUS_REPLY_TIMEOUT_MS; the peer is
+	 * local and reading.  Other kinds never block.
+	 */
+	rv = nng_send(b->sock, buf, len,
+	    b->kind == BUS_REP ? 0 : NNG_FLAG_NONBLOCK);
 	free(buf);
 	if (rv != 0) {
 		snprintf(err, errlen, "send %s: %s", tmsg_type_name(m->type),

@@ -14,6 +14,9 @@
 #include "ev.h"
 #include "torc_ipc.h"
 
+/* How long a reply on a REP socket may wait for the socket (bus_send). */
+#define BUS_REPLY_TIMEOUT_MS	200
+
 enum bus_kind {
 	BUS_REP,	/* listen: answer requests */
 	BUS_PUB,	/* listen: publish events */
@@ -45,8 +48,10 @@ int	bus_watch(struct bus_sock *b, struct ev_loop *loop, ev_io_cb *cb,
 	    void *arg);
 
 /*
- * Encode and send m without blocking.  Returns 0, or -1 with err (for
- * PUB a full queue never fails: nng drops the oldest message).
+ * Encode and send m.  Never blocks, except a reply on a REP socket, which
+ * may wait up to BUS_REPLY_TIMEOUT_MS for the previous reply to leave.
+ * Returns 0, or -1 with err (for PUB a full queue never fails: nng drops
+ * the oldest message).
  */
 int	bus_send(struct bus_sock *b, const struct tmsg *m, char *err,
 	    size_t errlen);

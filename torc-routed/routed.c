@@ -24,7 +24,6 @@
 #include "util.h"
 
 #define ROUTED_SYNC_RETRY_MS	1000
-#define ROUTED_REPLY_TIMEOUT_MS	200
 
 /* Free a notes map and the strings it holds. */
 static void
@@ -271,33 +270,6 @@ routed_sub_cb(struct ev_loop *loop, int fd, int revents, void *arg)
 	routed_dispatch(rd);
 }
 
-/*
- * Send a reply on routed.ipc.  Not bus_send(): a REP socket refuses a
- * non-blocking send while the previous reply to the same peer is still
- * being written, and a refused reply is lost for good (the requester
- * would wait for its resend timer).  So the send may wait, for at most
- * ROUTED_REPLY_TIMEOUT_MS (set as the socket's send timeout).
- */
-static int
-routed_reply(struct routed *rd, const struct tmsg *m, char *err,
-    size_t errlen)
-{
-	void *buf;
-	size_t len;
-	int rv;
-
-	if (tmsg_encode(m, &buf, &len, err, errlen) != 0)
-		return -1;
-	rv = nng_send(rd->rep.sock, buf, len, 0);
-	free(buf);
-	if (rv != 0) {
-		snprintf(err, errlen, "send %s: %s", tmsg_type_name(m->type),
-		    nng_strerror(rv));
-		return -1;
-	}
-	return 0;
-}
-
 static void
 routed_rep_cb(struct ev_loop *loop, int fd, int revents, void *arg)
 {
@@ -327,7 +299,7 @@ routed_rep_cb(struct ev_loop *loop, int fd, int revents, void *arg)
 			rep.u.error.code = 400;
 			rep.u.error.message = "unexpected message type";
 		}
-		if (routed_reply(rd, &rep, err, sizeof(err)) != 0)
+		if (bus_send(&rd->rep, &rep, err, sizeof(err)) != 0)
 			log_warnx("routed.ipc reply: %s", err);
 		if (rep.type == TMSG_ROUTED_STATUS_REP) {
 #ifdef __GLIBC__
@@ -440,8 +412,6 @@ routed_init(struct routed *rd, struct torc_config *cfg,
 	cli_ipc_url(url, sizeof(url), opts->run_dir, TMSG_SOCK_ROUTED);
 	if (bus_open(&rd->rep, BUS_REP, url, NULL, err, sizeof(err)) != 0)
 		goto fail;
-	nng_socket_set_ms(rd->rep.sock, NNG_OPT_SENDTIMEO,
-	    ROUTED_REPLY_TIMEOUT_MS);
 	bus_watch(&rd->sub, rd->loop, routed_sub_cb, rd);
 	bus_watch(&rd->req, rd->loop, routed_req_cb, rd);
 	bus_watch(&rd->rep, rd->loop, routed_rep_cb, rd);
