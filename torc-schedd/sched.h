@@ -315,6 +315,12 @@ struct sched {
 	bool			 reconciled;
 	int64_t			 reconciled_ms;
 	int64_t			 subscribed_ms;
+	/*
+	 * The master's last sign of life (mono ms), set by the daemon from
+	 * the connection before each stateclean: a master that has gone
+	 * silent cannot time our tasks out (see sched_stateclean).
+	 */
+	int64_t			 master_heard_ms;
 	bool			 suppressed;
 	bool			 persist_dirty;
 	int64_t			 last_reconcile_s;

@@ -774,9 +774,18 @@ void
 sched_stateclean(struct sched *s, const struct sched_now *now)
 {
 	int64_t timeout = (int64_t)s->cfg->stateclean.timeout * 1000;
-	bool judge = s->subscribed &&
-	    now->mono_ms - s->subscribed_ms >= timeout;
-	bool quiet = false;
+	bool judge, quiet = false;
+
+	/*
+	 * A master gone quiet (not a byte, not a heartbeat, for half a
+	 * timeout) proves nothing about our tasks (ref §1.4): judge them
+	 * again only once it has talked for a full timeout, as after a
+	 * fresh subscription, so that statesync's reconciliation has had
+	 * its chance to vouch for them.
+	 */
+	if (s->subscribed && now->mono_ms - s->master_heard_ms > timeout / 2)
+		s->subscribed_ms = now->mono_ms;
+	judge = s->subscribed && now->mono_ms - s->subscribed_ms >= timeout;
 
 	/* Downwards: a removal only moves entries already visited. */
 	for (size_t i = s->st.n_svcs; i-- > 0;) {

@@ -1531,6 +1531,12 @@ mesos_framework_id(const struct mesos_conn *c)
 	return c->sub_fwid[0] != '\0' ? c->sub_fwid : c->fwid;
 }
 
+int64_t
+mesos_last_heard(const struct mesos_conn *c)
+{
+	return c->state == MESOS_DISCONNECTED ? 0 : c->last_byte;
+}
+
 const char *
 mesos_master(const struct mesos_conn *c)
 {

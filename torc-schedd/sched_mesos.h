@@ -165,6 +165,12 @@ void	mesos_start(struct mesos_conn *c);
 enum mesos_conn_state mesos_state(const struct mesos_conn *c);
 const char *mesos_framework_id(const struct mesos_conn *c);	/* "" */
 const char *mesos_master(const struct mesos_conn *c);	/* URL in use */
+/*
+ * Mono ms of the last byte received on the subscription stream (events
+ * and heartbeats alike), 0 before the first: the master's last sign of
+ * life, which the core needs before it calls a silent task lost.
+ */
+int64_t	mesos_last_heard(const struct mesos_conn *c);
 
 /*
  * Calls.  All are queued and sent in order on the call connection; they

@@ -149,6 +149,8 @@ schedd_stateclean_cb(struct ev_loop *loop, void *arg)
 	struct schedd *sd = arg;
 	struct sched_now now = schedd_now();
 
+	if (sd->mc != NULL)
+		sd->core.master_heard_ms = mesos_last_heard(sd->mc);
 	sched_stateclean(&sd->core, &now);
 	ev_timer_start(loop, &sd->stateclean_timer,
 	    (int64_t)sd->cfg->stateclean.poll_interval * 1000);

@@ -69,6 +69,16 @@ core_advance(struct core_fix *f, int64_t ms)
 {
 	f->now.mono_ms += ms;
 	f->now.wall_s += ms / 1000;
+	/* A healthy master: heartbeats keep arriving. */
+	f->s.master_heard_ms = f->now.mono_ms;
+}
+
+/* Time passes while the master sends nothing (stream silent). */
+STUB_UNUSED static void
+core_advance_silent(struct core_fix *f, int64_t ms)
+{
+	f->now.mono_ms += ms;
+	f->now.wall_s += ms / 1000;
 }
 
 /* SUBSCRIBED, reconciliation done, settle time over. */

@@ -389,6 +389,33 @@ stateclean_does_not_judge_tasks_before_a_full_timeout_of_connection(
 }
 
 static void
+a_silent_master_times_out_no_task(void **state)
+{
+	struct core_fix *f = core_new(false);
+
+	(void)state;
+	core_subscribe(f);
+	core_run(f, "dns", "wedge");
+	core_advance(f, 1000);
+	/* Heartbeats stop: the stream is still open, the master mute. */
+	core_advance_silent(f, 60000);
+	sched_stateclean(&f->s, &f->now);
+	assert_int_equal(core_svc(f, "dns")->t.state, TSVC_RUNNING);
+	/* It talks again: statesync gets a full timeout to vouch for dns. */
+	core_advance(f, 1000);
+	sched_stateclean(&f->s, &f->now);
+	assert_int_equal(core_svc(f, "dns")->t.state, TSVC_RUNNING);
+	core_advance(f, 20000);
+	sched_stateclean(&f->s, &f->now);
+	assert_int_equal(core_svc(f, "dns")->t.state, TSVC_RUNNING);
+	/* Talking for longer than a timeout, never mentioning dns: lost. */
+	core_advance(f, 11000);
+	sched_stateclean(&f->s, &f->now);
+	assert_int_equal(core_svc(f, "dns")->t.state, TSVC_LOST);
+	core_free(f);
+}
+
+static void
 a_lost_task_that_comes_back_within_the_grace_is_kept(void **state)
 {
 	struct core_fix *f = core_new(false);
@@ -564,6 +591,7 @@ main(void)
 		cmocka_unit_test(statesync_reconciles_implicitly_and_answers_refresh_last_update),
 		cmocka_unit_test(stateclean_marks_a_silent_service_lost_then_restarts_it),
 		cmocka_unit_test(stateclean_does_not_judge_tasks_before_a_full_timeout_of_connection),
+		cmocka_unit_test(a_silent_master_times_out_no_task),
 		cmocka_unit_test(a_lost_task_that_comes_back_within_the_grace_is_kept),
 		cmocka_unit_test(a_node_without_offers_or_updates_for_the_timeout_is_inactive),
 		cmocka_unit_test(a_quiet_node_while_suppressed_makes_stateclean_revive_offers),
