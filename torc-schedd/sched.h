@@ -247,6 +247,7 @@ struct sched_persist_task {
 	char	*service;
 	char	*task_id;
 	char	*agent_id;
+	char	*node;		/* where it runs, "" if not known */
 };
 
 struct sched_persist_od {

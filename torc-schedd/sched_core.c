@@ -328,6 +328,10 @@ apply_persisted(struct sched *s, const struct sched_now *now)
 		    svc->t.state == TSVC_PENDING) {
 			sched_svc_set(svc, &svc->t.task_id, pt->task_id);
 			sched_svc_set(svc, &svc->t.agent_id, pt->agent_id);
+			/* Until offers tie agents to nodes again, the file
+			 * says where the task runs (routes need the node). */
+			if (pt->node != NULL && *pt->node != '\0')
+				sched_svc_set(svc, &svc->t.node, pt->node);
 			sched_event(s, svc, SVC_EV_LAUNCH, now);
 			sched_svc_reason(svc, "recovered from the state file; "
 			    "waiting for reconciliation");
@@ -338,6 +342,7 @@ apply_persisted(struct sched *s, const struct sched_now *now)
 		s->orphans[s->n_orphans].service = pt->service;
 		s->orphans[s->n_orphans].task_id = pt->task_id;
 		s->orphans[s->n_orphans].agent_id = pt->agent_id;
+		s->orphans[s->n_orphans].node = NULL;
 		s->n_orphans++;
 		pt->service = pt->task_id = pt->agent_id = NULL;
 	}

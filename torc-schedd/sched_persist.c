@@ -80,7 +80,7 @@ sched_persist_save(const char *dir, const struct sched_state *st,
 		if (svc->t.kind == TSVC_KIND_ANNOUNCED ||
 		    !sched_svc_live(svc) || *svc->t.task_id == '\0' ||
 		    !field_ok(svc->t.name) || !field_ok(svc->t.task_id) ||
-		    !field_ok(svc->t.agent_id))
+		    !field_ok(svc->t.agent_id) || !field_ok(svc->t.node))
 			continue;
 		pb_add(&b, "task\t");
 		pb_add(&b, svc->t.name);
@@ -88,6 +88,8 @@ sched_persist_save(const char *dir, const struct sched_state *st,
 		pb_add(&b, svc->t.task_id);
 		pb_add(&b, "\t");
 		pb_add(&b, svc->t.agent_id);
+		pb_add(&b, "\t");
+		pb_add(&b, svc->t.node);
 		pb_add(&b, "\n");
 	}
 	snprintf(path, sizeof(path), "%s/%s", dir, SCHED_STATE_FILE);
@@ -108,6 +110,7 @@ sched_persist_free(struct sched_persist *p)
 		free(p->tasks[i].service);
 		free(p->tasks[i].task_id);
 		free(p->tasks[i].agent_id);
+		free(p->tasks[i].node);
 	}
 	free(p->tasks);
 	memset(p, 0, sizeof(*p));
@@ -143,7 +146,7 @@ parse(char *buf, size_t len, struct sched_persist *p, char *why,
 		return -1;
 	}
 	while (line < end) {
-		char *nl = strchr(line, '\n'), *f[5];
+		char *nl = strchr(line, '\n'), *f[6];
 		size_t nf;
 
 		lineno++;
@@ -153,7 +156,7 @@ parse(char *buf, size_t len, struct sched_persist *p, char *why,
 			return -1;
 		}
 		*nl = '\0';
-		nf = split_tabs(line, f, 4);
+		nf = split_tabs(line, f, 5);
 		if (lineno == 1) {
 			if (nf != 2 || strcmp(f[0], PERSIST_MAGIC) != 0 ||
 			    strcmp(f[1], PERSIST_VERSION) != 0) {
@@ -169,13 +172,15 @@ parse(char *buf, size_t len, struct sched_persist *p, char *why,
 			p->ondemand[p->n_ondemand].group = xstrdup(f[1]);
 			p->ondemand[p->n_ondemand].service = xstrdup(f[2]);
 			p->n_ondemand++;
-		} else if (nf == 4 && strcmp(f[0], "task") == 0 &&
+		} else if ((nf == 4 || nf == 5) && strcmp(f[0], "task") == 0 &&
 		    *f[1] != '\0' && *f[2] != '\0') {
+			/* The node (5th field) came later; "" when absent. */
 			p->tasks = xrealloc(p->tasks,
 			    (p->n_tasks + 1) * sizeof(*p->tasks));
 			p->tasks[p->n_tasks].service = xstrdup(f[1]);
 			p->tasks[p->n_tasks].task_id = xstrdup(f[2]);
 			p->tasks[p->n_tasks].agent_id = xstrdup(f[3]);
+			p->tasks[p->n_tasks].node = xstrdup(nf == 5 ? f[4] : "");
 			p->n_tasks++;
 		} else {
 			snprintf(why, whylen, "line %zu: unexpected record",

@@ -76,7 +76,7 @@ launched_tasks_are_written_before_the_accept(void **state)
 	assert_non_null(text);
 	assert_true(strncmp(text, "torc-schedd-state\t1\n", 20) == 0);
 	assert_non_null(strstr(text, "task\tdns\tdns."));
-	assert_non_null(strstr(text, "\tagent-wedge\n"));
+	assert_non_null(strstr(text, "\tagent-wedge\twedge\n"));
 	assert_non_null(strstr(text, "task\tpcp-wedge\tpcp-wedge."));
 	free(text);
 	core_free(f);
@@ -97,6 +97,8 @@ after_a_restart_running_tasks_are_adopted_not_launched_again(
 	assert_int_equal(core_svc(f, "dns")->t.state, TSVC_LAUNCHING);
 	assert_string_equal(core_svc(f, "dns")->t.task_id, dns_tid);
 	assert_string_equal(core_svc(f, "dns")->t.agent_id, "agent-wedge");
+	/* Where it runs is known before any offer ties agents to nodes. */
+	assert_string_equal(core_svc(f, "dns")->t.node, "wedge");
 	sched_on_subscribed(&f->s, "fw-test", &f->now);
 	assert_int_equal(stub.n_explicit, 2);
 	core_update(f, dns_tid, "wedge", MESOS_TASK_RUNNING);
