@@ -21,6 +21,7 @@ bus_open(struct bus_sock *b, enum bus_kind kind, const char *url,
 	int rv, fd = -1;
 
 	memset(b, 0, sizeof(*b));
+	atomic_init(&b->connected, false);
 	b->recv_fd = -1;
 	b->kind = kind;
 	tstrlcpy(b->url, url, sizeof(b->url));
@@ -111,6 +112,31 @@ bus_watch(struct bus_sock *b, struct ev_loop *loop, ev_io_cb *cb, void *arg)
 	if (b->recv_fd < 0)
 		return -1;
 	return ev_io_set(loop, b->recv_fd, EV_READ, cb, arg);
+}
+
+static void
+bus_pipe_cb(nng_pipe p, nng_pipe_ev ev, void *arg)
+{
+	struct bus_sock *b = arg;
+
+	(void)p;
+	(void)ev;
+	atomic_store(&b->connected, true);
+	ev_wakeup(b->notify_loop);
+}
+
+int
+bus_notify_connect(struct bus_sock *b, struct ev_loop *loop)
+{
+	b->notify_loop = loop;
+	return nng_pipe_notify(b->sock, NNG_PIPE_EV_ADD_POST, bus_pipe_cb, b)
+	    == 0 ? 0 : -1;
+}
+
+bool
+bus_take_connected(struct bus_sock *b)
+{
+	return atomic_exchange(&b->connected, false);
 }
 
 int

@@ -9,6 +9,9 @@
 #ifndef TORC_BUS_H
 #define TORC_BUS_H
 
+#include <stdatomic.h>
+#include <stdbool.h>
+
 #include <nng/nng.h>
 
 #include "ev.h"
@@ -30,6 +33,9 @@ struct bus_sock {
 	int		 recv_fd;	/* -1 for PUB */
 	char		 url[300];
 	bool		 open;
+	/* bus_notify_connect: set from nng's thread on a new connection */
+	atomic_bool	 connected;
+	struct ev_loop	*notify_loop;
 };
 
 /*
@@ -46,6 +52,16 @@ void	bus_close(struct bus_sock *b);
 /* Register cb for "a message can be received" on loop (not for PUB). */
 int	bus_watch(struct bus_sock *b, struct ev_loop *loop, ev_io_cb *cb,
 	    void *arg);
+
+/*
+ * Ask to be told of every new connection of the socket (for SUB: the
+ * publisher restarted, and events it sent before the connection were
+ * lost).  nng reports it on its own thread; this sets a flag and wakes
+ * loop with ev_wakeup(), whose callback then calls bus_take_connected().
+ */
+int	bus_notify_connect(struct bus_sock *b, struct ev_loop *loop);
+/* True once per new connection since the last call (loop thread). */
+bool	bus_take_connected(struct bus_sock *b);
 
 /*
  * Encode and send m.  Never blocks, except a reply on a REP socket, which

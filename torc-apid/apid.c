@@ -432,27 +432,16 @@ apid_sub_cb(struct ev_loop *loop, int fd, int revents, void *arg)
  * A new connection to events.ipc means schedd restarted, or the old
  * connection dropped: messages may be lost in between, and a new schedd
  * numbers its events from 1 again, which could by chance look like a
- * continuation.  So every reconnection asks for a snapshot.  This runs on
- * an nng thread: it only flags the loop.
+ * continuation.  So every reconnection asks for a snapshot (the bus flags
+ * it from nng's thread and wakes the loop, which runs this).
  */
-static void
-apid_sub_pipe_cb(nng_pipe p, nng_pipe_ev ev, void *arg)
-{
-	struct apid *ad = arg;
-
-	(void)p;
-	(void)ev;
-	atomic_store(&ad->sub_reconnected, true);
-	ev_wakeup(ad->loop);
-}
-
 static void
 apid_wakeup_cb(struct ev_loop *loop, void *arg)
 {
 	struct apid *ad = arg;
 
 	(void)loop;
-	if (!atomic_exchange(&ad->sub_reconnected, false))
+	if (!bus_take_connected(&ad->sub))
 		return;
 	/* At start-up the first snapshot is on its way already. */
 	if (ad->sync.inflight != NULL || !TAILQ_EMPTY(&ad->sync.queue) ||
@@ -510,8 +499,7 @@ apid_open_bus(struct apid *ad)
 	ev_set_wakeup(ad->loop, apid_wakeup_cb, ad);
 	if (bus_open(&ad->sub, BUS_SUB, url, NULL, err, sizeof(err)) != 0)
 		goto fail;
-	nng_pipe_notify(ad->sub.sock, NNG_PIPE_EV_ADD_POST, apid_sub_pipe_cb,
-	    ad);
+	bus_notify_connect(&ad->sub, ad->loop);
 	bus_watch(&ad->sub, ad->loop, apid_sub_cb, ad);
 	cli_ipc_url(url, sizeof(url), ad->opts->run_dir, TMSG_SOCK_SCHEDD);
 	if (api_chan_open(&ad->sync, ad, "torc-schedd", url,

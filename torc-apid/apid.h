@@ -351,7 +351,6 @@ struct apid {
 	struct api_chan		 ctl;		/* schedd.ipc: CTL_* */
 	struct api_chan		 routed;	/* routed.ipc */
 	bool			 sync_wanted;
-	atomic_bool		 sub_reconnected;	/* set by nng */
 	bool			 ever_synced;
 	unsigned		 sync_failures;	/* in a row */
 	struct ev_timer		 sync_timer;

@@ -387,6 +387,23 @@ routed_init_systems(struct routed *rd, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * A new connection to events.ipc means schedd restarted, or the old
+ * connection dropped: events may be lost in between, and a new schedd
+ * numbers its events from 1 again, which could by chance look like a
+ * continuation.  So every reconnection asks for a snapshot.
+ */
+static void
+routed_wakeup_cb(struct ev_loop *loop, void *arg)
+{
+	struct routed *rd = arg;
+
+	(void)loop;
+	if (!bus_take_connected(&rd->sub) || rd->sync_inflight)
+		return;
+	routed_resync(rd, "connected to events.ipc again");
+}
+
 int
 routed_init(struct routed *rd, struct torc_config *cfg,
     const struct cli_opts *opts)
@@ -412,6 +429,8 @@ routed_init(struct routed *rd, struct torc_config *cfg,
 	cli_ipc_url(url, sizeof(url), opts->run_dir, TMSG_SOCK_ROUTED);
 	if (bus_open(&rd->rep, BUS_REP, url, NULL, err, sizeof(err)) != 0)
 		goto fail;
+	ev_set_wakeup(rd->loop, routed_wakeup_cb, rd);
+	bus_notify_connect(&rd->sub, rd->loop);
 	bus_watch(&rd->sub, rd->loop, routed_sub_cb, rd);
 	bus_watch(&rd->req, rd->loop, routed_req_cb, rd);
 	bus_watch(&rd->rep, rd->loop, routed_rep_cb, rd);
