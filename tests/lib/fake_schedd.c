@@ -7,11 +7,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <nng/nng.h>
 #include <nng/protocol/pubsub0/pub.h>
 #include <nng/protocol/reqrep0/rep.h>
 
+#include "monotime.h"
 #include "util.h"
 
 struct fake_schedd {
@@ -145,7 +147,8 @@ fake_schedd_start(const char *run_dir)
 	char url[512];
 
 	pthread_mutex_init(&fs->mu, NULL);
-	fs->instance = 4242;
+	/* Like a real schedd: another instance every start. */
+	fs->instance = (uint64_t)mono_us() ^ ((uint64_t)getpid() << 40);
 	fs->ctl_code = 200;
 	tstrlcpy(fs->ctl_msg, "done", sizeof(fs->ctl_msg));
 	if (nng_rep0_open(&fs->rep) != 0 || nng_pub0_open(&fs->pub) != 0)
