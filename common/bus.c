@@ -187,3 +187,31 @@ bus_recv(struct bus_sock *b, struct tmsg *m, char *err, size_t errlen)
 	nng_free(buf, len);
 	return rv == 0 ? 1 : -1;
 }
+
+int
+bus_follow(struct bus_sock *b, struct replica *r, replica_change_cb *cb,
+    void *arg, char *why, size_t whylen, unsigned *bad, char *err,
+    size_t errlen)
+{
+	struct tmsg m;
+	int rv;
+
+	while ((rv = bus_recv(b, &m, err, errlen)) != 0) {
+		uint64_t last = r->last_seq, seq = m.seq;
+		enum replica_result res;
+
+		if (rv < 0) {
+			if (bad != NULL)
+				(*bad)++;
+			continue;
+		}
+		res = replica_apply(r, &m, cb, arg);
+		tmsg_free(&m);
+		if (res == REPLICA_GAP) {
+			snprintf(why, whylen, "event seq %llu after %llu",
+			    (unsigned long long)seq, (unsigned long long)last);
+			return 1;
+		}
+	}
+	return 0;
+}

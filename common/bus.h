@@ -15,6 +15,7 @@
 #include <nng/nng.h>
 
 #include "ev.h"
+#include "replica.h"
 #include "torc_ipc.h"
 
 /* How long a reply on a REP socket may wait for the socket (bus_send). */
@@ -62,6 +63,18 @@ int	bus_watch(struct bus_sock *b, struct ev_loop *loop, ev_io_cb *cb,
 int	bus_notify_connect(struct bus_sock *b, struct ev_loop *loop);
 /* True once per new connection since the last call (loop thread). */
 bool	bus_take_connected(struct bus_sock *b);
+
+/*
+ * Follow a publisher: apply every event waiting on the SUB socket b to the
+ * replica r (changes reported through cb).  Stops at a gap and returns 1
+ * with why saying what was missed: the caller fetches a snapshot
+ * (replica_begin_sync and SYNC_REQ).  Returns 0 when all was read.
+ * Undecodable messages are skipped; *bad (may be NULL) counts them and
+ * err holds the last reason.
+ */
+int	bus_follow(struct bus_sock *b, struct replica *r, replica_change_cb *cb,
+	    void *arg, char *why, size_t whylen, unsigned *bad, char *err,
+	    size_t errlen);
 
 /*
  * Encode and send m.  Never blocks, except a reply on a REP socket, which

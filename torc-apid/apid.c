@@ -401,31 +401,17 @@ static void
 apid_sub_cb(struct ev_loop *loop, int fd, int revents, void *arg)
 {
 	struct apid *ad = arg;
-	char err[256];
-	struct tmsg m;
-	int rv;
+	char why[96], err[256];
+	unsigned bad = 0;
 
 	(void)loop;
 	(void)fd;
 	(void)revents;
-	while ((rv = bus_recv(&ad->sub, &m, err, sizeof(err))) != 0) {
-		uint64_t last = ad->state.last_seq, seq;
-
-		if (rv < 0) {
-			log_warnx("events.ipc: dropped bad message: %s", err);
-			continue;
-		}
-		seq = m.seq;
-		if (replica_apply(&ad->state, &m, apid_change_cb, ad) ==
-		    REPLICA_GAP) {
-			char why[96];
-
-			snprintf(why, sizeof(why), "event seq %llu after %llu",
-			    (unsigned long long)seq, (unsigned long long)last);
-			apid_resync(ad, why);
-		}
-		tmsg_free(&m);
-	}
+	if (bus_follow(&ad->sub, &ad->state, apid_change_cb, ad, why,
+	    sizeof(why), &bad, err, sizeof(err)) != 0)
+		apid_resync(ad, why);
+	if (bad > 0)
+		log_warnx("events.ipc: dropped %u bad message(s): %s", bad, err);
 }
 
 /*

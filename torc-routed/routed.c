@@ -242,30 +242,17 @@ static void
 routed_sub_cb(struct ev_loop *loop, int fd, int revents, void *arg)
 {
 	struct routed *rd = arg;
-	char err[256];
-	struct tmsg m;
-	int rv;
+	char why[96], err[256];
+	unsigned bad = 0;
 
 	(void)loop;
 	(void)fd;
 	(void)revents;
-	while ((rv = bus_recv(&rd->sub, &m, err, sizeof(err))) != 0) {
-		if (rv < 0) {
-			log_warnx("events.ipc: dropped bad message: %s", err);
-			continue;
-		}
-		uint64_t last = rd->state.last_seq, seq = m.seq;
-
-		if (replica_apply(&rd->state, &m, routed_change_cb, rd) ==
-		    REPLICA_GAP) {
-			char why[96];
-
-			snprintf(why, sizeof(why), "event seq %llu after %llu",
-			    (unsigned long long)seq, (unsigned long long)last);
-			routed_resync(rd, why);
-		}
-		tmsg_free(&m);
-	}
+	if (bus_follow(&rd->sub, &rd->state, routed_change_cb, rd, why,
+	    sizeof(why), &bad, err, sizeof(err)) != 0)
+		routed_resync(rd, why);
+	if (bad > 0)
+		log_warnx("events.ipc: dropped %u bad message(s): %s", bad, err);
 	/* Everything this batch changed goes out now, not at the next poll. */
 	routed_dispatch(rd);
 }

@@ -136,6 +136,64 @@ a_subscriber_sees_changes_in_sequence(void **state)
 }
 
 static void
+following_events_applies_them_and_stops_at_a_gap(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const topics[] = { TMSG_TOPIC_SVC, NULL };
+	struct tmsg_service s = { 0 };
+	struct tmsg_snapshot snap = { 0 };
+	struct bus_sock sub;
+	struct replica r;
+	struct tmsg m;
+	char url[128], err[256], why[96] = "";
+	unsigned bad = 0;
+	int64_t deadline;
+	int rv;
+
+	snprintf(url, sizeof(url), "ipc://%s/%s", f->dir, TMSG_SOCK_EVENTS);
+	assert_int_equal(bus_open(&sub, BUS_SUB, url, topics, err,
+	    sizeof(err)), 0);
+	s.name = "dns";
+	s.ip = "10.250.3.20";
+	/* Publish until the subscription is connected; start from there. */
+	for (int i = 0; i < 500; i++) {
+		fake_schedd_put_service(f->fs, &s);
+		if (recv_within(&sub, &m, 10) == 1)
+			break;
+	}
+	assert_int_equal(m.type, TMSG_SVC_UPDATE);
+	replica_init(&r);
+	replica_begin_sync(&r);
+	snap.seq = m.seq;
+	tmsg_free(&m);
+	replica_load_snapshot(&r, &snap, NULL, NULL);
+	s.name = "influxdb";
+	fake_schedd_put_service(f->fs, &s);
+	deadline = mono_ms() + 3000;
+	while (replica_service(&r, "influxdb") == NULL && mono_ms() < deadline) {
+		assert_int_equal(bus_follow(&sub, &r, NULL, NULL, why,
+		    sizeof(why), &bad, err, sizeof(err)), 0);
+		usleep(2000);
+	}
+	assert_non_null(replica_service(&r, "influxdb"));
+	s.name = "vector";
+	fake_schedd_put_service_silently(f->fs, &s);	/* lost */
+	s.name = "pcp";
+	fake_schedd_put_service(f->fs, &s);
+	deadline = mono_ms() + 3000;
+	while ((rv = bus_follow(&sub, &r, NULL, NULL, why, sizeof(why), &bad,
+	    err, sizeof(err))) == 0 && mono_ms() < deadline)
+		usleep(2000);
+	assert_int_equal(rv, 1);
+	assert_non_null(strstr(why, "after"));
+	assert_false(r.synced);
+	assert_null(replica_service(&r, "pcp"));
+	assert_int_equal(bad, 0);
+	replica_free(&r);
+	bus_close(&sub);
+}
+
+static void
 garbage_on_the_request_socket_is_an_error_reply(void **state)
 {
 	struct fixture *f = *state;
@@ -171,6 +229,9 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    a_subscriber_sees_changes_in_sequence, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    following_events_applies_them_and_stops_at_a_gap, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    garbage_on_the_request_socket_is_an_error_reply, setup,
 		    teardown),
