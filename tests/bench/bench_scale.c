@@ -23,10 +23,11 @@
 #include "bench_trio.h"
 
 #define BENCH		"bench_scale"
-#define N_NODES		1000
 #define N_SYS		9
 #define N_GROUPS	10
 #define GROUP_SIZE	100
+/* BENCH_SCALE_AGENTS (default 1000) scales the rack down for profiling. */
+static int N_NODES = 1000;
 #define N_TOTAL		(N_SYS * N_NODES + N_GROUPS * GROUP_SIZE)
 #define MAX_WIN		32
 
@@ -117,10 +118,142 @@ ipc_rtt_ms(void)
 	return ms;
 }
 
+/*
+ * Times of the requests in system sys's log with this method whose path
+ * contains needle, in order, into out (at most max); their number.
+ */
+static int
+log_times(const char *sys, const char *method, const char *needle,
+    double *out, int max)
+{
+	char path[64];
+	json_t *root = NULL, *it;
+	size_t i;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "/%s/requests", sys);
+	if (bt_ctl(t, "GET", path, NULL, &root) != 200 || root == NULL) {
+		json_decref(root);
+		return -1;
+	}
+	json_array_foreach(json_object_get(root, "requests"), i, it) {
+		const char *m = json_string_value(json_object_get(it,
+		    "method"));
+		const char *p = json_string_value(json_object_get(it, "path"));
+
+		if (m != NULL && p != NULL && strcmp(m, method) == 0 &&
+		    strstr(p, needle) != NULL && n < max)
+			out[n++] = json_real_value(json_object_get(it, "time"));
+	}
+	json_decref(root);
+	return n;
+}
+
+#define N_DEL	1000
+
+/*
+ * B5 in the whole trio: 1,000 DNS entries and 1,000 routes deleted behind
+ * torc-routed's back (through the control API), then repaired by its
+ * periodic reconcile.  From the simulator's request logs: the repair
+ * itself (the reconcile's listing -> the last of the 1,000 re-created),
+ * and deletion -> repaired (includes waiting for the next reconcile,
+ * statesync.poll_interval_in_seconds = 10 here).
+ */
+static void
+repair(void)
+{
+	static double reg[N_DEL + 8], post[N_DEL + 8], lc[64], ls[64];
+	json_t *root = NULL, *it;
+	char body[128];
+	double t_del, v[1];
+	int n_dns = 0, n_rt = 0, nreg = 0, npost = 0, nlc, nls;
+	size_t i;
+	int64_t end;
+
+	bt_ctl(t, "DELETE", "/consul/requests", NULL, NULL);
+	bt_ctl(t, "DELETE", "/switch/requests", NULL, NULL);
+	if (bt_ctl(t, "GET", "/consul/services", NULL, &root) == 200)
+		json_array_foreach(json_object_get(root, "services"), i, it) {
+			const char *id = json_string_value(json_object_get(it,
+			    "ID"));
+
+			if (n_dns >= N_DEL || id == NULL ||
+			    strncmp(id, "torc-sys", 8) != 0)
+				continue;
+			snprintf(body, sizeof(body), "{\"id\":\"%s\"}", id);
+			if (bt_ctl(t, "POST", "/consul/delete", body, NULL) ==
+			    200)
+				n_dns++;
+		}
+	json_decref(root);
+	root = NULL;
+	if (bt_ctl(t, "GET", "/switch/routes", NULL, &root) == 200)
+		json_array_foreach(json_object_get(root, "routes"), i, it) {
+			const char *p = json_string_value(json_object_get(it,
+			    "prefix"));
+
+			if (n_rt >= N_DEL || p == NULL)
+				continue;
+			snprintf(body, sizeof(body), "{\"prefix\":\"%s\"}", p);
+			if (bt_ctl(t, "POST", "/switch/delete", body, NULL) ==
+			    200)
+				n_rt++;
+		}
+	json_decref(root);
+	t_del = bt_wall();
+	if (n_dns != N_DEL || n_rt != N_DEL) {
+		bt_error("scale.repair_1k", "deleted %d entries and %d routes",
+		    n_dns, n_rt);
+		return;
+	}
+	end = mono_ms() + 60000;
+	while (mono_ms() < end) {
+		nreg = log_times("consul", "PUT", "/register", reg, N_DEL + 8);
+		npost = log_times("switch", "POST", "IPv4Route", post,
+		    N_DEL + 8);
+		if (nreg >= N_DEL && npost >= N_DEL)
+			break;
+		usleep(200000);
+	}
+	nlc = log_times("consul", "GET", "/v1/agent/services", lc, 64);
+	nls = log_times("switch", "GET", "state/IPv4Routes", ls, 64);
+	if (nreg < N_DEL || npost < N_DEL || nlc < 1 || nls < 1) {
+		bt_error("scale.repair_1k", "after 60 s: %d entries and %d "
+		    "routes re-created", nreg, npost);
+		return;
+	}
+	/* The reconcile that repaired: its listing is the last one before. */
+	{
+		double c0 = lc[0], s0 = ls[0], dc, ds;
+
+		for (int k = 0; k < nlc; k++)
+			if (lc[k] <= reg[0])
+				c0 = lc[k];
+		for (int k = 0; k < nls; k++)
+			if (ls[k] <= post[0])
+				s0 = ls[k];
+		dc = (reg[N_DEL - 1] - c0) * 1000.0;
+		ds = (post[N_DEL - 1] - s0) * 1000.0;
+		v[0] = dc;
+		bt_report("scale.repair_1k_dns_of_10k", "ms", v, 1, 1000, true);
+		v[0] = ds;
+		bt_report("scale.repair_1k_routes_of_10k", "ms", v, 1, 1000,
+		    true);
+		v[0] = ((reg[N_DEL - 1] > post[N_DEL - 1] ? reg[N_DEL - 1] :
+		    post[N_DEL - 1]) - t_del) * 1000.0;
+		bt_report("scale.repair_1k_after_deletion", "ms", v, 1, 0,
+		    true);
+		fprintf(stderr, BENCH ": repair: DNS %.0f ms, routes %.0f ms "
+		    "from the reconcile's listing; %.0f ms after the deletion\n",
+		    dc, ds, v[0]);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
-	static const char *const sim_args[] = { "--agents-count", "1000",
+	static char agents[16];
+	static const char *sim_args[] = { "--agents-count", agents,
 	    "--task-start-delay", "0", "--seed", "1", NULL };
 	int wins = getenv("BENCH_SCALE_WINDOWS") ?
 	    atoi(getenv("BENCH_SCALE_WINDOWS")) : 5;
@@ -138,6 +271,11 @@ main(int argc, char **argv)
 	int64_t end;
 
 	(void)argc;
+	if (getenv("BENCH_SCALE_AGENTS") != NULL &&
+	    atoi(getenv("BENCH_SCALE_AGENTS")) >= 10 &&
+	    atoi(getenv("BENCH_SCALE_AGENTS")) <= 1000)
+		N_NODES = atoi(getenv("BENCH_SCALE_AGENTS"));
+	snprintf(agents, sizeof(agents), "%d", N_NODES);
 	if (wins < 1 || wins > MAX_WIN)
 		wins = 5;
 	if (win_s < 1 || win_s > 120)
@@ -170,7 +308,7 @@ main(int argc, char **argv)
 		    mono_ms() < until)
 			usleep(50000);
 	}
-	end = mono_ms() + 240000;
+	end = mono_ms() + (getenv("BENCH_WRAP_SCHEDD") ? 900000 : 240000);
 	while (mono_ms() < end) {
 		if (!bt_alive(t->schedd) || !bt_alive(t->routed) ||
 		    !bt_alive(t->apid))
@@ -273,6 +411,7 @@ main(int argc, char **argv)
 		bt_report("bus.reqrep_rtt_10k_p50", "ms", p50, 4, 0, true);
 		bt_report("bus.reqrep_rtt_10k_p99", "ms", p99, 4, 0, true);
 	}
+	repair();
 out:
 	bt_sub_stop(&S);
 	bt_done(t, keep);

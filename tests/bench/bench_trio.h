@@ -238,7 +238,7 @@ bt_spawn(const char *log, char *const argv[])
 		}
 		/* Not the benchmark's terminal signals: it stops us itself. */
 		setpgid(0, 0);
-		execv(argv[0], argv);
+		execvp(argv[0], argv);
 		_exit(127);
 	}
 	return pid;
@@ -557,7 +557,7 @@ BT_FN pid_t
 bt_daemon(struct trio *t, const char *name, const char *level)
 {
 	char bin[600], log[128], master[32], st[160], listen[32];
-	char *argv[20];
+	char *argv[32];
 	int n = 0;
 
 	snprintf(bin, sizeof(bin), "%s/bin/torc-%s", t->build, name);
@@ -565,6 +565,26 @@ bt_daemon(struct trio *t, const char *name, const char *level)
 	snprintf(master, sizeof(master), "127.0.0.1:%d", t->mesos_port);
 	snprintf(st, sizeof(st), "%s/state", t->dir);
 	snprintf(listen, sizeof(listen), "127.0.0.1:%d", t->api_port);
+	/*
+	 * BENCH_WRAP_SCHEDD (ROUTED, APID): a command the daemon runs
+	 * under, split at spaces (profiling by hand, e.g. "valgrind
+	 * --tool=callgrind --instr-atstart=no").
+	 */
+	{
+		static char wrap[3][512];
+		char var[32], *w, *tok, *save = NULL;
+		int k = name[0] == 's' ? 0 : name[0] == 'r' ? 1 : 2;
+
+		snprintf(var, sizeof(var), "BENCH_WRAP_%s",
+		    k == 0 ? "SCHEDD" : k == 1 ? "ROUTED" : "APID");
+		if ((w = getenv(var)) != NULL) {
+			tstrlcpy(wrap[k], w, sizeof(wrap[k]));
+			for (tok = strtok_r(wrap[k], " ", &save);
+			    tok != NULL && n < 10;
+			    tok = strtok_r(NULL, " ", &save))
+				argv[n++] = tok;
+		}
+	}
 	argv[n++] = bin;
 	argv[n++] = "--master";
 	argv[n++] = master;
