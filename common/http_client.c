@@ -9,6 +9,8 @@
  */
 #include "http_client.h"
 
+#include "ev_curl.h"
+
 #include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,74 +40,18 @@ struct http_req {
 
 struct http_client {
 	struct ev_loop	*loop;
-	CURLM		*multi;
-	struct ev_timer	 timer;
+	struct ev_curl	 curl;
 	struct http_req	*reqs;
 	size_t		 n_active;
 };
 
 static void http_check_done(struct http_client *hc);
 
+/* ev_curl's `after`: finished transfers. */
 static void
-http_io_cb(struct ev_loop *loop, int fd, int revents, void *arg)
+http_after(void *arg)
 {
-	struct http_client *hc = arg;
-	int flags = 0, running;
-
-	(void)loop;
-	if (revents & EV_READ)
-		flags |= CURL_CSELECT_IN;
-	if (revents & EV_WRITE)
-		flags |= CURL_CSELECT_OUT;
-	if (revents & EV_ERROR)
-		flags |= CURL_CSELECT_ERR;
-	curl_multi_socket_action(hc->multi, fd, flags, &running);
-	http_check_done(hc);
-}
-
-static void
-http_timer_cb(struct ev_loop *loop, void *arg)
-{
-	struct http_client *hc = arg;
-	int running;
-
-	(void)loop;
-	curl_multi_socket_action(hc->multi, CURL_SOCKET_TIMEOUT, 0, &running);
-	http_check_done(hc);
-}
-
-static int
-http_socket_fn(CURL *easy, curl_socket_t s, int what, void *userp,
-    void *socketp)
-{
-	struct http_client *hc = userp;
-	int ev = 0;
-
-	(void)easy;
-	(void)socketp;
-	if (what == CURL_POLL_REMOVE) {
-		ev_io_del(hc->loop, s);
-		return 0;
-	}
-	if (what & CURL_POLL_IN)
-		ev |= EV_READ;
-	if (what & CURL_POLL_OUT)
-		ev |= EV_WRITE;
-	ev_io_set(hc->loop, s, ev, http_io_cb, hc);
-	return 0;
-}
-
-static int
-http_timer_fn(CURLM *multi, long timeout_ms, void *userp)
-{
-	struct http_client *hc = userp;
-
-	(void)multi;
-	if (timeout_ms < 0)
-		ev_timer_stop(hc->loop, &hc->timer);
-	else
-		ev_timer_start(hc->loop, &hc->timer, timeout_ms);
-	return 0;
+	http_check_done(arg);
 }
 
 static size_t
@@ -137,24 +83,15 @@ http_client_new(struct ev_loop *loop, char *err, size_t errlen)
 {
 	struct http_client *hc;
 
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		snprintf(err, errlen, "curl_global_init failed");
-		return NULL;
-	}
 	hc = xcalloc(1, sizeof(*hc));
 	hc->loop = loop;
-	if ((hc->multi = curl_multi_init()) == NULL) {
-		snprintf(err, errlen, "curl_multi_init failed");
+	if (ev_curl_init(&hc->curl, loop, http_after, hc) != 0) {
+		snprintf(err, errlen, "curl initialisation failed");
 		free(hc);
 		return NULL;
 	}
-	ev_timer_init(&hc->timer, http_timer_cb, hc);
-	curl_multi_setopt(hc->multi, CURLMOPT_SOCKETFUNCTION, http_socket_fn);
-	curl_multi_setopt(hc->multi, CURLMOPT_SOCKETDATA, hc);
-	curl_multi_setopt(hc->multi, CURLMOPT_TIMERFUNCTION, http_timer_fn);
-	curl_multi_setopt(hc->multi, CURLMOPT_TIMERDATA, hc);
 	/* Keep a few idle connections per host for reuse. */
-	curl_multi_setopt(hc->multi, CURLMOPT_MAXCONNECTS, 64L);
+	curl_multi_setopt(hc->curl.multi, CURLMOPT_MAXCONNECTS, 64L);
 	return hc;
 }
 
@@ -170,7 +107,7 @@ http_req_free(struct http_req *r)
 	if (r->next != NULL)
 		r->next->prev = r->prev;
 	hc->n_active--;
-	curl_multi_remove_handle(hc->multi, r->easy);
+	curl_multi_remove_handle(hc->curl.multi, r->easy);
 	curl_easy_cleanup(r->easy);
 	curl_slist_free_all(r->hdrs);
 	free(r->reqbody);
@@ -185,8 +122,7 @@ http_client_free(struct http_client *hc)
 		return;
 	while (hc->reqs != NULL)
 		http_req_free(hc->reqs);
-	ev_timer_stop(hc->loop, &hc->timer);
-	curl_multi_cleanup(hc->multi);
+	ev_curl_fini(&hc->curl);
 	free(hc);
 }
 
@@ -254,7 +190,7 @@ http_client_send(struct http_client *hc, const struct http_opts *o,
 	else if (strcmp(o->method, "POST") != 0 || o->body == NULL)
 		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, o->method);
 	r->start_us = mono_us();
-	if (curl_multi_add_handle(hc->multi, e) != CURLM_OK) {
+	if (curl_multi_add_handle(hc->curl.multi, e) != CURLM_OK) {
 		snprintf(err, errlen, "curl_multi_add_handle failed");
 		curl_slist_free_all(r->hdrs);
 		curl_easy_cleanup(e);
@@ -313,7 +249,7 @@ http_check_done(struct http_client *hc)
 	CURLMsg *msg;
 	int left;
 
-	while ((msg = curl_multi_info_read(hc->multi, &left)) != NULL) {
+	while ((msg = curl_multi_info_read(hc->curl.multi, &left)) != NULL) {
 		struct http_req *r = NULL;
 		CURLcode rc;
 
@@ -327,7 +263,7 @@ http_check_done(struct http_client *hc)
 		 * Detach first: the callback may start requests or cancel
 		 * others, but r is ours until freed below.
 		 */
-		curl_multi_remove_handle(hc->multi, r->easy);
+		curl_multi_remove_handle(hc->curl.multi, r->easy);
 		http_finish(r, rc);
 		http_req_free(r);
 	}

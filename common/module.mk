@@ -6,6 +6,7 @@ COMMON_SRCS := \
 	common/cli.c \
 	common/daemon.c \
 	common/ev.c \
+	common/ev_curl.c \
 	common/http_client.c \
 	common/log.c \
 	common/monotime.c \

@@ -24,6 +24,7 @@
 
 #include <curl/curl.h>
 
+#include "ev_curl.h"
 #include "log.h"
 #include "monotime.h"
 #include "recordio.h"
@@ -88,8 +89,7 @@ enum mesos_retry {
 
 struct mesos_conn {
 	struct ev_loop	*loop;
-	CURLM		*multi;
-	struct ev_timer	 curl_timer;
+	struct ev_curl	 curl;		/* the multi handle on our loop */
 	struct mesos_cbs cbs;
 	void		*arg;
 
@@ -445,7 +445,7 @@ mesos_queue_flush(struct mesos_conn *c)
 	c->qhead = c->qtail = NULL;
 	c->qlen = 0;
 	if (c->call_busy) {
-		curl_multi_remove_handle(c->multi, c->call);
+		curl_multi_remove_handle(c->curl.multi, c->call);
 		c->call_busy = false;
 	}
 	ev_timer_stop(c->loop, &c->call_retry);
@@ -543,7 +543,7 @@ mesos_call_kick(struct mesos_conn *c)
 	curl_easy_setopt(c->call, CURLOPT_HEADERDATA, c);
 	c->call_errlen = 0;
 	c->call_location[0] = '\0';
-	if ((mc = curl_multi_add_handle(c->multi, c->call)) != CURLM_OK) {
+	if ((mc = curl_multi_add_handle(c->curl.multi, c->call)) != CURLM_OK) {
 		log_error("curl_multi_add_handle: %s", curl_multi_strerror(mc));
 		return;
 	}
@@ -579,7 +579,7 @@ mesos_call_done(struct mesos_conn *c, CURLcode res)
 	long code = 0;
 	char *leader;
 
-	curl_multi_remove_handle(c->multi, c->call);
+	curl_multi_remove_handle(c->curl.multi, c->call);
 	c->call_busy = false;
 	if (q == NULL)
 		return;
@@ -1035,7 +1035,7 @@ static void
 mesos_sub_release(struct mesos_conn *c)
 {
 	if (c->sub != NULL) {
-		curl_multi_remove_handle(c->multi, c->sub);
+		curl_multi_remove_handle(c->curl.multi, c->sub);
 		curl_easy_cleanup(c->sub);
 		c->sub = NULL;
 	}
@@ -1236,7 +1236,7 @@ mesos_subscribe_now(struct mesos_conn *c)
 	c->hb_interval = MESOS_HB_DEFAULT_S;
 	c->last_byte = mono_ms();
 	c->state = MESOS_SUBSCRIBING;
-	if ((mc = curl_multi_add_handle(c->multi, c->sub)) != CURLM_OK) {
+	if ((mc = curl_multi_add_handle(c->curl.multi, c->sub)) != CURLM_OK) {
 		mesos_disconnect(c, MESOS_RETRY_BACKOFF,
 		    "curl_multi_add_handle: %s", curl_multi_strerror(mc));
 		return;
@@ -1262,7 +1262,7 @@ mesos_check_done(struct mesos_conn *c)
 	CURLMsg *m;
 	int left;
 
-	while ((m = curl_multi_info_read(c->multi, &left)) != NULL) {
+	while ((m = curl_multi_info_read(c->curl.multi, &left)) != NULL) {
 		if (m->msg != CURLMSG_DONE)
 			continue;
 		if (c->sub != NULL && m->easy_handle == c->sub)
@@ -1274,72 +1274,12 @@ mesos_check_done(struct mesos_conn *c)
 
 /* After every curl_multi_socket_action: events first, then endings. */
 static void
-mesos_after_curl(struct mesos_conn *c)
+mesos_after_curl(void *arg)
 {
+	struct mesos_conn *c = arg;
+
 	mesos_process_records(c);
 	mesos_check_done(c);
-}
-
-static void
-mesos_io_cb(struct ev_loop *loop, int fd, int revents, void *arg)
-{
-	struct mesos_conn *c = arg;
-	int flags = 0, running;
-
-	(void)loop;
-	if (revents & EV_READ)
-		flags |= CURL_CSELECT_IN;
-	if (revents & EV_WRITE)
-		flags |= CURL_CSELECT_OUT;
-	if (revents & EV_ERROR)
-		flags |= CURL_CSELECT_ERR;
-	curl_multi_socket_action(c->multi, fd, flags, &running);
-	mesos_after_curl(c);
-}
-
-static void
-mesos_curl_timer_cb(struct ev_loop *loop, void *arg)
-{
-	struct mesos_conn *c = arg;
-	int running;
-
-	(void)loop;
-	curl_multi_socket_action(c->multi, CURL_SOCKET_TIMEOUT, 0, &running);
-	mesos_after_curl(c);
-}
-
-static int
-mesos_sock_cb(CURL *e, curl_socket_t s, int what, void *userp, void *sockp)
-{
-	struct mesos_conn *c = userp;
-	int ev = 0;
-
-	(void)e;
-	(void)sockp;
-	if (what == CURL_POLL_REMOVE) {
-		ev_io_del(c->loop, s);
-		return 0;
-	}
-	if (what & CURL_POLL_IN)
-		ev |= EV_READ;
-	if (what & CURL_POLL_OUT)
-		ev |= EV_WRITE;
-	if (ev_io_set(c->loop, s, ev, mesos_io_cb, c) != 0)
-		log_warn("ev_io_set %d", (int)s);
-	return 0;
-}
-
-static int
-mesos_timer_func(CURLM *m, long timeout_ms, void *userp)
-{
-	struct mesos_conn *c = userp;
-
-	(void)m;
-	if (timeout_ms < 0)
-		ev_timer_stop(c->loop, &c->curl_timer);
-	else
-		ev_timer_start(c->loop, &c->curl_timer, timeout_ms);
-	return 0;
 }
 
 /* ---- deferred TASK_ERRORs ---------------------------------------------- */
@@ -1445,7 +1385,6 @@ mesos_new(struct ev_loop *loop, const struct mesos_conn_opts *o,
 	    (uint64_t)(uintptr_t)c;
 	if (c->rng == 0)
 		c->rng = 0x9e3779b97f4a7c15ULL;
-	ev_timer_init(&c->curl_timer, mesos_curl_timer_cb, c);
 	ev_timer_init(&c->watchdog, mesos_watchdog_cb, c);
 	ev_timer_init(&c->retry, mesos_retry_cb, c);
 	ev_timer_init(&c->call_retry, mesos_call_retry_cb, c);
@@ -1455,16 +1394,12 @@ mesos_new(struct ev_loop *loop, const struct mesos_conn_opts *o,
 		mesos_free(c);
 		return NULL;
 	}
-	if ((c->multi = curl_multi_init()) == NULL ||
+	if (ev_curl_init(&c->curl, c->loop, mesos_after_curl, c) != 0 ||
 	    (c->call = curl_easy_init()) == NULL) {
 		snprintf(err, errlen, "curl initialisation failed");
 		mesos_free(c);
 		return NULL;
 	}
-	curl_multi_setopt(c->multi, CURLMOPT_SOCKETFUNCTION, mesos_sock_cb);
-	curl_multi_setopt(c->multi, CURLMOPT_SOCKETDATA, c);
-	curl_multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION, mesos_timer_func);
-	curl_multi_setopt(c->multi, CURLMOPT_TIMERDATA, c);
 	return c;
 }
 
@@ -1480,16 +1415,14 @@ mesos_free(struct mesos_conn *c)
 	ev_timer_stop(c->loop, &c->watchdog);
 	ev_timer_stop(c->loop, &c->synth_timer);
 	mesos_recon_clear(c);
-	if (c->multi != NULL) {
+	if (c->curl.multi != NULL) {
 		mesos_sub_release(c);
 		mesos_queue_flush(c);
 	}
 	curl_slist_free_all(c->call_hdrs);
 	if (c->call != NULL)
 		curl_easy_cleanup(c->call);
-	if (c->multi != NULL)
-		curl_multi_cleanup(c->multi);
-	ev_timer_stop(c->loop, &c->curl_timer);
+	ev_curl_fini(&c->curl);
 	ev_timer_stop(c->loop, &c->call_retry);
 	while ((s = c->synth) != NULL) {
 		c->synth = s->next;
