@@ -116,11 +116,27 @@ rest "an announce that takes a system service's name" 409 '"error"' -X POST \
 long=$(head -c 20000 /dev/zero | tr '\0' 'a')
 code=$(curl -s -m 10 -o /dev/null -w '%{http_code}' "$API/$long")
 like "a 20 KB path is refused" "$code" '^4[0-9][0-9]$'
-# Bytes that are not HTTP at all, then a connection closed half-way.
-exec 3<>"/dev/tcp/127.0.0.1/$API_PORT" && printf '\x00\x01\x02garbage\r\n\r\n' >&3 &&
-    timeout 5 cat <&3 >/dev/null; exec 3<&-
-exec 3<>"/dev/tcp/127.0.0.1/$API_PORT" && printf 'POST /service/announce HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{"na' >&3
-exec 3<&- 3>&-
+# Bytes that are not HTTP at all; binary bytes held open; a connection
+# closed half-way through a body.
+r=$(
+	exec 3<>"/dev/tcp/127.0.0.1/$API_PORT" || exit 0
+	printf 'hello, this is not HTTP\r\n\r\n' >&3
+	timeout 5 head -c 200 <&3
+) 2>/dev/null
+like "a line that is not HTTP gets a 400" "$r" '^HTTP/1\.[01] 400'
+(
+	exec 3<>"/dev/tcp/127.0.0.1/$API_PORT" || exit 0
+	printf '\x00\x01\x02\xff\xfe garbage\r\n\r\n' >&3
+	timeout 3 cat <&3 >/dev/null
+) 2>/dev/null &
+held=$!
+rest "binary garbage on one connection does not stop the others" 200 '^pong$' \
+    "$API/admin/ping"
+wait "$held"
+(
+	exec 3<>"/dev/tcp/127.0.0.1/$API_PORT" || exit 0
+	printf 'POST /service/announce HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{"na' >&3
+) 2>/dev/null
 rest "after all that, /admin/ping" 200 '^pong$' "$API/admin/ping"
 check "torc-apid logged the requests it refused" \
     grep -qE '(PUT|POST|DELETE|GET) .* (400|404|405|413)' "$APID_LOG"
