@@ -117,6 +117,14 @@ mark
 sim_post /mesos/stream/close '{}'
 after "stream closed"
 
+# --- heartbeats stop while other events flow: the stream is alive ------
+mark
+sim_post /mesos/heartbeats/stop '{}'
+kept() { [ "$(since_mark 'subscription lost')" -eq 0 ]; }
+check "heartbeats alone stop, updates flow: the stream is kept" stays 6 kept
+is "and nothing was removed" "$(removals)" ""
+sim_post /mesos/heartbeats/start '{}'
+
 # --- heartbeats stop, and every other event with them ------------------
 mark
 sim_post /mesos/heartbeats/stop '{"all_events":true}'
