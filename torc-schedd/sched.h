@@ -292,6 +292,12 @@ struct sched_hooks {
 	/* Send one published message; m->seq is already set. */
 	void	(*publish)(void *arg, const struct tmsg *m);
 	void	(*log)(void *arg, enum sched_log_level lvl, const char *line);
+	/*
+	 * Optional: call sched_flush() soon, once, on the loop (status
+	 * updates come in bursts of thousands during reconciliation; one
+	 * flush per burst, not per update).  NULL: flush at once.
+	 */
+	void	(*flush_soon)(void *arg);
 	void	*arg;
 };
 

@@ -196,6 +196,21 @@ sched_flush(struct sched *s)
 	}
 }
 
+/*
+ * After a status update: the flush walks every service and node, and a
+ * reconciliation answers thousands of updates at once, so the daemon
+ * coalesces the flushes of one burst (hooks.flush_soon).  Nothing is lost
+ * meanwhile: the changes wait, marked dirty, for that flush.
+ */
+static void
+flush_soon(struct sched *s)
+{
+	if (s->hooks.flush_soon != NULL)
+		s->hooks.flush_soon(s->hooks.arg);
+	else
+		sched_flush(s);
+}
+
 static void
 kill_task(struct sched *s, struct sched_svc *svc)
 {
@@ -703,7 +718,7 @@ sched_on_update(struct sched *s, const struct mesos_status *st,
 	if (svc == NULL)
 		svc = stray(s, st, (enum sched_event)ev);
 	if (svc == NULL) {
-		sched_flush(s);
+		flush_soon(s);
 		return;
 	}
 	svc->t.last_update = now->wall_s;
@@ -741,7 +756,7 @@ sched_on_update(struct sched *s, const struct mesos_status *st,
 			sched_svc_set(svc, &svc->t.last_failure, buf);
 	}
 	sched_event(s, svc, (enum sched_event)ev, now);
-	sched_flush(s);
+	flush_soon(s);
 }
 
 void

@@ -46,6 +46,25 @@ schedd_publish(void *arg, const struct tmsg *m)
 }
 
 static void
+schedd_flush_cb(struct ev_loop *loop, void *arg)
+{
+	struct schedd *sd = arg;
+
+	(void)loop;
+	sched_flush(&sd->core);
+}
+
+/* Flush once the loop has handled what is pending (a burst of updates). */
+static void
+schedd_flush_soon(void *arg)
+{
+	struct schedd *sd = arg;
+
+	if (!ev_timer_active(&sd->flush_timer))
+		ev_timer_start(sd->loop, &sd->flush_timer, 0);
+}
+
+static void
 schedd_log(void *arg, enum sched_log_level lvl, const char *line)
 {
 	(void)arg;
@@ -299,7 +318,9 @@ schedd_init(struct schedd *sd, struct torc_config *cfg,
 		log_error("%s", err);
 		return -1;
 	}
+	hooks.flush_soon = schedd_flush_soon;
 	hooks.arg = sd;
+	ev_timer_init(&sd->flush_timer, schedd_flush_cb, sd);
 	sched_init(&sd->core, cfg, opts->state_dir, &hooks, sd->instance,
 	    &now);
 	if (schedd_mesos_init(sd) != 0)
@@ -330,6 +351,11 @@ schedd_run(struct schedd *sd)
 void
 schedd_shutdown(struct schedd *sd)
 {
+	/* Changes still waiting for a coalesced flush go out (and to disk). */
+	if (ev_timer_active(&sd->flush_timer)) {
+		ev_timer_stop(sd->loop, &sd->flush_timer);
+		sched_flush(&sd->core);
+	}
 	if (sd->mc != NULL) {
 		mesos_free(sd->mc);
 		sd->mc = NULL;

@@ -30,6 +30,7 @@ struct schedd {
 	struct ev_timer		 stateclean_timer;
 	struct ev_timer		 health_timer;
 	struct ev_timer		 tick_timer;
+	struct ev_timer		 flush_timer;	/* coalesced sched_flush */
 };
 
 /* schedd.c */
