@@ -331,6 +331,8 @@ struct sched {
 	bool			 suppressed;
 	bool			 persist_dirty;
 	int64_t			 last_reconcile_s;
+	/* What the last SCHED_STATUS said (counters compared at flush). */
+	struct tmsg_sched_status last_status;
 	int64_t			 last_probe_ms;	/* REVIVE to see nodes */
 	/* Tasks from the state file whose service is no longer wanted. */
 	struct sched_persist_task *orphans;

@@ -112,6 +112,29 @@ sched_publish_status(struct sched *s)
 
 	sched_status(s, &m.u.status);
 	publish(s, &m);
+	s->last_status = m.u.status;
+	/* Only the numbers are compared later; the strings are borrowed. */
+	s->last_status.framework_id = NULL;
+	s->last_status.mesos_state = NULL;
+	s->last_status.master = NULL;
+}
+
+/* Publish SCHED_STATUS when a counter moved since the last one. */
+static void
+status_if_changed(struct sched *s)
+{
+	struct tmsg_sched_status st;
+	const struct tmsg_sched_status *p = &s->last_status;
+
+	sched_status(s, &st);
+	if (st.offers_received != p->offers_received ||
+	    st.offers_declined != p->offers_declined ||
+	    st.tasks_launched != p->tasks_launched ||
+	    st.updates_received != p->updates_received ||
+	    st.subscribes != p->subscribes ||
+	    st.connected_since != p->connected_since ||
+	    st.last_reconcile != p->last_reconcile)
+		sched_publish_status(s);
 }
 
 static void
@@ -187,6 +210,8 @@ sched_flush(struct sched *s)
 		n->dirty = false;
 	}
 	offers_policy(s);
+	/* Counters (metrics) follow at the pace of flushes, not statesync. */
+	status_if_changed(s);
 	if (s->persist_dirty && s->state_dir != NULL) {
 		if (sched_persist_save(s->state_dir, &s->st, err,
 		    sizeof(err)) != 0)
@@ -783,9 +808,9 @@ sched_on_agent_failure(struct sched *s, const char *agent_id,
 void
 sched_statesync(struct sched *s, const struct sched_now *now)
 {
-	(void)now;
-	if (s->mc != NULL && s->subscribed)
-		mesos_reconcile_implicit(s->mc);
+	if (s->mc != NULL && s->subscribed &&
+	    mesos_reconcile_implicit(s->mc) == 0)
+		s->last_reconcile_s = now->wall_s;
 	sched_publish_status(s);
 	sched_flush(s);
 }
