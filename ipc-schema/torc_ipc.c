@@ -218,6 +218,7 @@ static const struct tmsg_field sched_status_fields[] = {
 	F_U64(tmsg_sched_status, tasks_launched),
 	F_U64(tmsg_sched_status, updates_received),
 	F_U64(tmsg_sched_status, subscribes),
+	F_BOOL(tmsg_sched_status, reconciled),
 };
 static const struct tmsg_desc sched_status_desc =
     DESC("status", tmsg_sched_status, sched_status_fields);

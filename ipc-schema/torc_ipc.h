@@ -171,6 +171,9 @@ struct tmsg_sched_status {
 	uint64_t tasks_launched;
 	uint64_t updates_received;
 	uint64_t subscribes;
+	/* subscribed, and every task it knew has been reconciled since:
+	 * until then its view of what runs is provisional */
+	bool	 reconciled;
 };
 
 struct tmsg_error {

@@ -227,12 +227,14 @@ route_obs_free(struct route_obs *obs, size_t n)
 }
 
 void
-route_sys_allow_delete(struct route_sys *sys)
+route_sys_allow_delete(struct route_sys *sys, bool allow)
 {
-	if (!sys->enabled || sys->table.allow_delete)
+	if (!sys->enabled || sys->table.allow_delete == allow)
 		return;
-	sys->table.allow_delete = true;
-	route_table_requeue_all(&sys->table, mono_ms());
+	sys->table.allow_delete = allow;
+	/* Deletions parked meanwhile go out now. */
+	if (allow)
+		route_table_requeue_all(&sys->table, mono_ms());
 }
 
 int

@@ -77,6 +77,30 @@ routed_update_service(struct routed *rd, const char *name)
 }
 
 /*
+ * Withdraw nothing on a provisional view.  A snapshot says what schedd
+ * knows; a schedd that has just restarted (or lost the master) knows its
+ * tasks only from its state file until the master has reconciled them, and
+ * lists them as launching meanwhile.  Deleting their DNS entries and routes
+ * then would be a flap, so deletions wait until schedd says it has
+ * reconciled (SCHED_STATUS.reconciled); additions and changes go out
+ * at once either way.
+ */
+static void
+routed_delete_gate(struct routed *rd)
+{
+	bool allow = rd->ever_synced && rd->state.synced &&
+	    rd->state.status.reconciled;
+
+	if (allow != rd->deletes_allowed)
+		log_info("deletions %s: torc-schedd %s", allow ? "resume" :
+		    "held", allow ? "has reconciled its tasks" :
+		    "has not reconciled its tasks yet");
+	rd->deletes_allowed = allow;
+	route_sys_allow_delete(&rd->dns, allow);
+	route_sys_allow_delete(&rd->net, allow);
+}
+
+/*
  * Rebuild the whole desired state from the replica.  complete: it comes
  * from a snapshot, so anything not in it may be deleted.
  */
@@ -120,10 +144,8 @@ routed_rebuild(struct routed *rd, bool complete)
 		log_warnx("%zu DNS entries or routes wanted twice (first "
 		    "claimant kept)", d.n_dup);
 	route_desired_free(&d);
-	if (complete) {
-		route_sys_allow_delete(&rd->dns);
-		route_sys_allow_delete(&rd->net);
-	}
+	if (complete)
+		routed_delete_gate(rd);
 }
 
 static void
@@ -135,6 +157,9 @@ routed_change_cb(const struct replica_change *c, void *arg)
 	case TMSG_SVC_UPDATE:
 	case TMSG_SVC_REMOVE:
 		routed_update_service(rd, c->name);
+		break;
+	case TMSG_SCHED_STATUS:
+		routed_delete_gate(rd);
 		break;
 	case TMSG_NODE_UPDATE:
 		/* The next hop of every service on it may have changed. */

@@ -73,6 +73,7 @@ struct routed {
 	struct replica		 state;		/* schedd's state, as followed */
 	bool			 sync_inflight;
 	bool			 ever_synced;
+	bool			 deletes_allowed;	/* routed_delete_gate */
 	uint64_t		 req_id;
 	struct ev_timer		 sync_timer;	/* retry of SYNC_REQ */
 
@@ -104,8 +105,8 @@ void	route_sys_shutdown(struct route_sys *sys);
 void	route_sys_reconcile(struct route_sys *sys);
 /* Hand out whatever changes are due, up to the in-flight limit. */
 void	route_sys_dispatch(struct route_sys *sys);
-/* The desired state is complete: deletions may go ahead. */
-void	route_sys_allow_delete(struct route_sys *sys);
+/* Deletions go out (true) or are parked (false) until allowed again. */
+void	route_sys_allow_delete(struct route_sys *sys, bool allow);
 
 /* route_status.c */
 /* Fill st from rd (strings point into rd: valid until it changes). */

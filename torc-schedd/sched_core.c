@@ -103,6 +103,7 @@ sched_status(const struct sched *s, struct tmsg_sched_status *st)
 	st->tasks_launched = ms.tasks_launched;
 	st->updates_received = ms.updates_received;
 	st->subscribes = ms.subscribes;
+	st->reconciled = s->subscribed && s->reconciled;
 }
 
 void
@@ -133,7 +134,8 @@ status_if_changed(struct sched *s)
 	    st.updates_received != p->updates_received ||
 	    st.subscribes != p->subscribes ||
 	    st.connected_since != p->connected_since ||
-	    st.last_reconcile != p->last_reconcile)
+	    st.last_reconcile != p->last_reconcile ||
+	    st.reconciled != p->reconciled)
 		sched_publish_status(s);
 }
 

@@ -57,6 +57,7 @@ fill_status(struct fake_schedd *fs, struct tmsg_sched_status *st)
 	st->instance = fs->instance;
 	st->framework_id = "fake-0000";
 	st->mesos_state = "subscribed";
+	st->reconciled = true;
 	st->master = "http://127.0.0.1:5050";
 }
 
