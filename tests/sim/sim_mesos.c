@@ -37,6 +37,7 @@
  * events torc uses; it is not the full proto3 JSON mapping.
  */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
@@ -3994,6 +3995,54 @@ control_locked(const char *path, const char *method, json_t *body,
 			    (fid == NULL || strcmp(fw->id, fid) == 0))
 				stream_close(fw->stream);
 		return ctl_ok(status);
+	}
+	/*
+	 * Bad input from a master, for the scheduler's robustness tests:
+	 * raw bytes (hex) written into the open stream(s) as they are, e.g.
+	 * a record whose protobuf is truncated, or an absurd record size.
+	 */
+	if (strcmp(path, "stream/inject") == 0) {
+		const char *hex = json_string_value(json_object_get(body,
+		    "hex"));
+		const char *fid = json_string_value(json_object_get(body,
+		    "framework_id"));
+		size_t n = hex != NULL ? strlen(hex) : 0, hit = 0;
+		uint8_t *raw;
+
+		if (hex == NULL || n == 0 || n % 2 != 0 || n > 2 * 65536) {
+			*status = 400;
+			return json_pack("{s:s}", "error",
+			    "hex: an even number of hex digits expected");
+		}
+		raw = sm_alloc(n / 2);
+		for (size_t i = 0; i < n / 2; i++) {
+			unsigned v;
+
+			if (sscanf(hex + 2 * i, "%2x", &v) != 1 ||
+			    !isxdigit((unsigned char)hex[2 * i]) ||
+			    !isxdigit((unsigned char)hex[2 * i + 1])) {
+				free(raw);
+				*status = 400;
+				return json_pack("{s:s}", "error",
+				    "hex: not a hex digit");
+			}
+			raw[i] = (uint8_t)v;
+		}
+		for (struct framework *fw = M.fws; fw != NULL; fw = fw->next) {
+			struct stream *st = fw->stream;
+
+			if (st == NULL || st->closed || st->dead ||
+			    (fid != NULL && strcmp(fw->id, fid) != 0))
+				continue;
+			stream_append(st, raw, n / 2);
+			if (st->nrec++ == 0)
+				st->pack_since = now_ms();
+			hit++;
+		}
+		free(raw);
+		pthread_cond_broadcast(&M.cv);
+		*status = 200;
+		return json_pack("{s:I}", "streams", (json_int_t)hit);
 	}
 	if (strcmp(path, "failover") == 0) {
 		master_failover((int64_t)jnum(body, "reregister_delay_ms",
