@@ -129,7 +129,7 @@ install: all
 		$(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 scripts/config/*.yml $(DESTDIR)$(PREFIX)/share/torc/config/
 	@# The supervisord files name /usr/local; point them at PREFIX.
-	for f in supervisord.conf torc.conf; do \
+	@for f in supervisord.conf torc.conf; do \
 		sed 's|/usr/local/|$(PREFIX)/|g' scripts/$$f \
 			>$(DESTDIR)$(PREFIX)/share/torc/$$f; \
 	done
