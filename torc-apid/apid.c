@@ -485,7 +485,9 @@ apid_open_bus(struct apid *ad)
 	ev_set_wakeup(ad->loop, apid_wakeup_cb, ad);
 	if (bus_open(&ad->sub, BUS_SUB, url, NULL, err, sizeof(err)) != 0)
 		goto fail;
-	bus_notify_connect(&ad->sub, ad->loop);
+	if (bus_notify_connect(&ad->sub, ad->loop) != 0)
+		log_warnx("events.ipc: no notice of reconnections; a restarted "
+		    "torc-schedd is noticed by its sequence numbers only");
 	bus_watch(&ad->sub, ad->loop, apid_sub_cb, ad);
 	cli_ipc_url(url, sizeof(url), ad->opts->run_dir, TMSG_SOCK_SCHEDD);
 	if (api_chan_open(&ad->sync, ad, "torc-schedd", url,

@@ -442,7 +442,9 @@ routed_init(struct routed *rd, struct torc_config *cfg,
 	if (bus_open(&rd->rep, BUS_REP, url, NULL, err, sizeof(err)) != 0)
 		goto fail;
 	ev_set_wakeup(rd->loop, routed_wakeup_cb, rd);
-	bus_notify_connect(&rd->sub, rd->loop);
+	if (bus_notify_connect(&rd->sub, rd->loop) != 0)
+		log_warnx("events.ipc: no notice of reconnections; a restarted "
+		    "torc-schedd is noticed by its sequence numbers only");
 	bus_watch(&rd->sub, rd->loop, routed_sub_cb, rd);
 	bus_watch(&rd->req, rd->loop, routed_req_cb, rd);
 	bus_watch(&rd->rep, rd->loop, routed_rep_cb, rd);
