@@ -211,7 +211,9 @@ struct offer {
 static struct {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;	/* stream readers */
-	pthread_cond_t tcv;	/* the timer: only stop signals it */
+	pthread_cond_t tcv;	/* the timer: stop and timer_kick() */
+	bool	 kicked;	/* something is due now: tick at once */
+	bool	 alloc_due;	/* REVIVE: allocate at the next tick */
 	bool	 running;
 	bool	 stopping;
 	struct MHD_Daemon *mhd;
@@ -1788,6 +1790,7 @@ fw_remove(struct framework *fw)
 }
 
 static void fw_clear_filters(struct framework *fw, int r);
+static void timer_kick(void);
 
 /*
  * The subscription connection broke: deactivate, recover the offers
@@ -2309,9 +2312,12 @@ launch_task(struct framework *fw, const Mesos__V1__TaskInfo *ti, int agent,
 	M.tasks = t;
 	upd_push(t, MESOS__V1__TASK_STATE__TASK_STARTING, -1,
 	    MESOS__V1__TASK_STATUS__SOURCE__SOURCE_EXECUTOR, NULL, false);
+	task_pump(t, now_ms());		/* the agent forwards it at once */
 	t->run_at = now_ms() + M.start_delay_ms;
 	if (t->run_at == 0)
 		t->run_at = 1;
+	if (M.start_delay_ms == 0)
+		timer_kick();
 }
 
 static struct offer *
@@ -2581,9 +2587,12 @@ do_kill(struct framework *fw, const char *task_id, const char *agent_id)
 		upd_push(t, MESOS__V1__TASK_STATE__TASK_KILLING, -1,
 		    MESOS__V1__TASK_STATUS__SOURCE__SOURCE_EXECUTOR, NULL,
 		    false);
+	task_pump(t, now_ms());
 	t->kill_at = now_ms() + M.kill_delay_ms;
 	if (t->kill_at == 0)
 		t->kill_at = 1;
+	if (M.kill_delay_ms == 0)
+		timer_kick();
 }
 
 static void
@@ -2610,6 +2619,9 @@ do_ack(struct framework *fw, const char *agent_id, const char *task_id,
 		return;
 	}
 	upd_free(u);
+	/* The agent's update manager forwards the next one at once. */
+	if (t->qh != NULL)
+		task_pump(t, now_ms());
 	pthread_cond_broadcast(&M.cv);
 }
 
@@ -2846,15 +2858,30 @@ tick(int64_t now)
 			fw->next_hb = now + (int64_t)(M.hb_interval * 1000);
 		}
 	}
-	if (now >= M.next_alloc) {
+	if (now >= M.next_alloc || M.alloc_due) {
 		allocate(now);
-		M.next_alloc = now + M.alloc_ms;
+		M.alloc_due = false;
+		if (now >= M.next_alloc)
+			M.next_alloc = now + M.alloc_ms;
 	}
 }
 
 /*
- * Every SM_TICK_MS.  The timer has its own condition variable, which
- * only sim_mesos_stop() signals: events and calls do not wake it, so a
+ * Something is due now (a REVIVE's allocation, a task that starts or
+ * stops with no delay): wake the timer.  Kicks that come while it runs
+ * or waits for the lock fold into one tick.
+ */
+static void
+timer_kick(void)
+{
+	M.kicked = true;
+	pthread_cond_signal(&M.tcv);
+}
+
+/*
+ * Every SM_TICK_MS, and at once when kicked.  The timer has its own
+ * condition variable, which only sim_mesos_stop() and timer_kick()
+ * signal: other events and calls do not wake it, and kicks fold, so a
  * burst of them costs one tick, not one tick each.
  */
 static void *
@@ -2865,7 +2892,10 @@ timer_main(void *arg)
 	while (!M.stopping) {
 		struct timespec ts;
 
+		M.kicked = false;
 		tick(now_ms());
+		if (M.kicked)
+			continue;
 		clock_gettime(CLOCK_REALTIME, &ts);
 		ts.tv_nsec += SM_TICK_MS * 1000000;
 		if (ts.tv_nsec >= 1000000000) {
@@ -3372,8 +3402,12 @@ call_dispatch(struct framework *fw, const Call *c, const char **msg)
 	case MESOS__V1__SCHEDULER__CALL__TYPE__REVIVE:
 		/*
 		 * Un-suppress the roles (all if none given) and clear
-		 * their filters (ref §2.1).
+		 * their filters (ref §2.1).  Like Mesos's allocator, which
+		 * ends reviveOffers() with allocate(), offer at once rather
+		 * than at the next allocation interval.
 		 */
+		M.alloc_due = true;
+		timer_kick();
 		if (c->revive == NULL || c->revive->n_roles == 0) {
 			json_array_clear(fw->supp);
 			fw_clear_filters(fw, -1);

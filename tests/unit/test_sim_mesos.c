@@ -1158,6 +1158,29 @@ test_decline_filters_revive(void **state)
 	sub_close(s);
 }
 
+/*
+ * Like Mesos's allocator (reviveOffers() ends with allocate()), a REVIVE
+ * is answered with offers at once, not at the next allocation interval.
+ */
+static void
+test_revive_allocates_at_once(void **state)
+{
+	struct sub *s;
+	char oid[128], aid[128];
+	struct resp r;
+
+	(void)state;
+	s = subscribe(NULL, 0, 0, 0);
+	assert_true(wait_offer(s, "node1", oid, aid, 3000));
+	ctl0("timers", "{\"allocation_interval_ms\": 60000}");
+	assert_int_equal(decline_all(s, oid, 0.05), 202);
+	/* The filter is gone after 50 ms, but the next cycle is in 60 s. */
+	assert_false(wait_offer(s, "node1", oid, aid, 400));
+	assert_int_equal(simple_call(s, CT(REVIVE), &r), 202);
+	assert_true(wait_offer(s, "node1", oid, aid, 1000));
+	sub_close(s);
+}
+
 static void
 test_launch_host_and_user(void **state)
 {
@@ -2260,6 +2283,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_recordio_split, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_offers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_revive_allocates_at_once,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_decline_filters_revive,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_launch_host_and_user,
