@@ -623,6 +623,18 @@ sched_on_offers(struct sched *s, const struct mesos_offer *offers, size_t n,
 	bool *done = xcalloc(n + 1, sizeof(*done));
 	const char **ids = xcalloc(n + 1, sizeof(*ids));
 	struct sched_svc **out = xcalloc(s->st.n_svcs + 1, sizeof(*out));
+	/*
+	 * Offers not used are declined together, one DECLINE per refusal
+	 * time (Call.Decline takes many offer ids): one call instead of
+	 * one per agent ahead of the launches' acknowledgements.
+	 */
+	static const double refuse[3] = { SCHED_REFUSE_RECONCILING,
+	    SCHED_REFUSE_PENDING, SCHED_REFUSE_IDLE };
+	const char **dec[3];
+	size_t n_dec[3] = { 0, 0, 0 };
+
+	for (size_t k = 0; k < 3; k++)
+		dec[k] = xcalloc(n + 1, sizeof(*dec[k]));
 
 	for (size_t i = 0; i < n; i++) {
 		const struct mesos_offer *o = &offers[i];
@@ -654,17 +666,25 @@ sched_on_offers(struct sched *s, const struct mesos_offer *offers, size_t n,
 			    o->hostname, node->t.name);
 		if (!s->subscribed || !s->reconciled ||
 		    now->mono_ms < s->reconciled_ms + SCHED_SETTLE_MS) {
-			decline(s, ids, n_ids, SCHED_REFUSE_RECONCILING);
+			for (size_t k = 0; k < n_ids; k++)
+				dec[0][n_dec[0]++] = ids[k];
 			continue;
 		}
 		a.node = node;
 		n_out = sched_place(&s->st, &a, out, s->st.n_svcs);
 		if (n_out == 0) {
-			decline(s, ids, n_ids, count_pending(s) > 0 ?
-			    SCHED_REFUSE_PENDING : SCHED_REFUSE_IDLE);
+			size_t r = count_pending(s) > 0 ? 1 : 2;
+
+			for (size_t k = 0; k < n_ids; k++)
+				dec[r][n_dec[r]++] = ids[k];
 			continue;
 		}
 		launch(s, node, o->agent_id, ids, n_ids, out, n_out, now);
+	}
+	for (size_t k = 0; k < 3; k++) {
+		if (n_dec[k] > 0)
+			decline(s, dec[k], n_dec[k], refuse[k]);
+		free(dec[k]);
 	}
 	free(out);
 	free(ids);

@@ -469,11 +469,38 @@ mesos_enqueue(struct mesos_conn *c, int type, struct mesos_buf *body)
 	q->type = type;
 	q->body = *body;
 	body->data = NULL;
-	if (c->qtail != NULL)
-		c->qtail->next = q;
-	else
-		c->qhead = q;
-	c->qtail = q;
+	if (type == MESOS__V1__SCHEDULER__CALL__TYPE__ACKNOWLEDGE &&
+	    c->qhead != NULL) {
+		/*
+		 * An acknowledgement goes ahead of the queued calls that are
+		 * not acknowledgements (after the one in flight, and after
+		 * earlier acknowledgements): the agent sends a task's next
+		 * update only once the previous one is acknowledged, and no
+		 * other call depends on an acknowledgement's place.
+		 */
+		struct mesos_qcall *after = c->call_busy ? c->qhead : NULL;
+		struct mesos_qcall *next = after != NULL ? after->next :
+		    c->qhead;
+
+		while (next != NULL && next->type ==
+		    MESOS__V1__SCHEDULER__CALL__TYPE__ACKNOWLEDGE) {
+			after = next;
+			next = next->next;
+		}
+		q->next = next;
+		if (after != NULL)
+			after->next = q;
+		else
+			c->qhead = q;
+		if (next == NULL)
+			c->qtail = q;
+	} else {
+		if (c->qtail != NULL)
+			c->qtail->next = q;
+		else
+			c->qhead = q;
+		c->qtail = q;
+	}
 	c->qlen++;
 	mesos_call_kick(c);
 	return 0;
