@@ -235,9 +235,15 @@ h_ping(struct api_req *r)
 static void
 h_list(struct api_req *r)
 {
-	api_reply_resp(r, MHD_HTTP_OK,
-	    api_list_response(r->ad, (enum api_list)api_routes[r->route].list),
-	    false);
+	struct MHD_Response *resp = api_list_response(r->ad,
+	    (enum api_list)api_routes[r->route].list);
+
+	if (resp == NULL) {
+		api_reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		    "out of memory");
+		return;
+	}
+	api_reply_resp(r, MHD_HTTP_OK, resp, false);
 }
 
 /* The original's container lookup for charmander-vector. */

@@ -96,6 +96,7 @@ struct MHD_Response *
 api_list_response(struct apid *ad, enum api_list l)
 {
 	struct api_cache *c = &ad->cache[l];
+	struct MHD_Response *resp;
 	json_t *j;
 	char *body;
 	size_t len;
@@ -105,15 +106,20 @@ api_list_response(struct apid *ad, enum api_list l)
 	/* Connections still sending the old one keep their reference. */
 	if (c->resp != NULL)
 		MHD_destroy_response(c->resp);
+	c->resp = NULL;
 	j = api_json_list(&ad->state, l);
 	body = api_json_dump(j, &len);
 	json_decref(j);
-	c->resp = MHD_create_response_from_buffer(len, body,
-	    MHD_RESPMEM_MUST_FREE);
-	if (c->resp == NULL)
-		fatalx("cannot create a response");
-	MHD_add_response_header(c->resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+	if ((resp = MHD_create_response_from_buffer(len, body,
+	    MHD_RESPMEM_MUST_FREE)) == NULL) {
+		free(body);
+		log_warnx("cannot create a response for a list of %zu bytes",
+		    len);
+		return NULL;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
 	    "application/json");
+	c->resp = resp;
 	c->version = ad->state.version;
 	return c->resp;
 }
