@@ -250,9 +250,16 @@ start_one(const char *name, struct task_info *ti, struct sample *s)
 	t_rest = bt_wall();
 	if (st != 200)
 		return -1;
-	/* The address is the task's: known once the master ran it. */
+	/*
+	 * The address is the task's: known once the master ran it.  Wait
+	 * for schedd to publish `running` (our own subscriber, no request
+	 * to anyone) before asking the master, so that the wait does not
+	 * load the simulator it measures.
+	 */
 	memset(ti, 0, sizeof(*ti));
 	end = mono_ms() + WAIT_MS;
+	while (mono_ms() < end && bt_sub_when(&S, name, TSVC_RUNNING, t0) < 0)
+		usleep(200);
 	while (mono_ms() < end && !(task_find(name, ti) && ti->ip[0] != '\0'))
 		usleep(2000);
 	if (ti->ip[0] == '\0')
@@ -308,6 +315,10 @@ kill_one(const char *name, struct task_info *ti, struct sample *s)
 	if (st != 200)
 		return -1;
 	end = mono_ms() + WAIT_MS;
+	/* As for a start: schedd says the task ended before we ask. */
+	while (mono_ms() < end &&
+	    bt_sub_when(&S, name, TSVC_FINISHED, t0) < 0)
+		usleep(200);
 	while (mono_ms() < end) {
 		if (t_dns < 0)
 			t_dns = log_time("consul", "PUT", key);

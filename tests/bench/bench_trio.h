@@ -664,6 +664,7 @@ struct bt_sub {
 	uint64_t	 count, last_seq, gaps;
 	double		 first, last;	/* receipt of the first, last message */
 	bool		 running;
+	bool		 stopping;	/* under mu: the thread is to end */
 };
 
 static void *
@@ -677,7 +678,16 @@ bt_sub_main(void *arg)
 		char err[128];
 		double now;
 
-		if (nng_recvmsg(s->sock, &m, 0) != 0)
+		int rv;
+
+		pthread_mutex_lock(&s->mu);
+		rv = s->stopping;
+		pthread_mutex_unlock(&s->mu);
+		if (rv)
+			break;
+		if ((rv = nng_recvmsg(s->sock, &m, 0)) == NNG_ETIMEDOUT)
+			continue;
+		if (rv != 0)
 			break;
 		now = bt_wall();
 		if (tmsg_decode(nng_msg_body(m), nng_msg_len(m), &msg, err,
@@ -724,6 +734,12 @@ bt_sub_start(struct trio *t, struct bt_sub *s)
 	nng_socket_set(s->sock, NNG_OPT_SUB_SUBSCRIBE, "", 0);
 	/* A burst of 10,000 services must not overflow our side. */
 	nng_socket_set_int(s->sock, NNG_OPT_RECVBUF, 8192);
+	/*
+	 * The thread ends on its own (stopping, checked between receives)
+	 * before the socket is closed: nng_close() while another thread
+	 * sits in nng_recvmsg() on the socket has been seen to hang.
+	 */
+	nng_socket_set_ms(s->sock, NNG_OPT_RECVTIMEO, 100);
 	if (nng_dial(s->sock, url, NULL, NNG_FLAG_NONBLOCK) != 0 ||
 	    pthread_create(&s->thr, NULL, bt_sub_main, s) != 0) {
 		nng_close(s->sock);
@@ -738,8 +754,11 @@ bt_sub_stop(struct bt_sub *s)
 {
 	if (!s->running)
 		return;
-	nng_close(s->sock);
+	pthread_mutex_lock(&s->mu);
+	s->stopping = true;
+	pthread_mutex_unlock(&s->mu);
 	pthread_join(s->thr, NULL);
+	nng_close(s->sock);
 	s->running = false;
 }
 

@@ -269,11 +269,31 @@ int
 rh_routed_start(struct rh *h)
 {
 	char bin[600], run[300], state[300], log[300];
-	const char *lvl = getenv("RH_LOG_LEVEL");
-	char *argv[] = { bin, "--master", "127.0.0.1", "--config", h->config,
-	    "--run-dir", run, "--state-dir", state, "--log-level",
-	    (char *)(lvl != NULL ? lvl : "debug"), NULL };
+	static char wrap[512];
+	const char *lvl = getenv("RH_LOG_LEVEL"), *w = getenv("RH_WRAP");
+	char *argv[24], *tok, *save = NULL;
+	int n = 0;
 
+	/* RH_WRAP: a command routed runs under, split at spaces
+	 * (profiling by hand, e.g. "valgrind --tool=massif"). */
+	if (w != NULL) {
+		snprintf(wrap, sizeof(wrap), "%s", w);
+		for (tok = strtok_r(wrap, " ", &save); tok != NULL && n < 12;
+		    tok = strtok_r(NULL, " ", &save))
+			argv[n++] = tok;
+	}
+	argv[n++] = bin;
+	argv[n++] = "--master";
+	argv[n++] = "127.0.0.1";
+	argv[n++] = "--config";
+	argv[n++] = h->config;
+	argv[n++] = "--run-dir";
+	argv[n++] = run;
+	argv[n++] = "--state-dir";
+	argv[n++] = state;
+	argv[n++] = "--log-level";
+	argv[n++] = (char *)(lvl != NULL ? lvl : "debug");
+	argv[n] = NULL;
 	snprintf(bin, sizeof(bin), "%s/bin/torc-routed", h->build);
 	snprintf(run, sizeof(run), "%s/run", h->dir);
 	snprintf(state, sizeof(state), "%s/state", h->dir);
