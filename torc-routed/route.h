@@ -31,10 +31,17 @@ struct route_map {
 	size_t			 cap;		/* power of two, or 0 */
 	size_t			 n;		/* live keys */
 	size_t			 used;		/* live + tombstones */
+	bool			 borrow;	/* keys are the caller's */
 };
 
-/* The map copies keys; values are the caller's. */
+/*
+ * The map copies keys; values are the caller's.  A map initialised with
+ * route_map_init_borrowed() keeps the key pointers it is given instead:
+ * each must stay valid and unchanged until its key is deleted (a key
+ * that lives in the value, e.g. an entry's own key).
+ */
 void	 route_map_init(struct route_map *m);
+void	 route_map_init_borrowed(struct route_map *m);
 void	 route_map_free(struct route_map *m);
 void	*route_map_get(const struct route_map *m, const char *key);
 /* Insert or replace. */
@@ -50,6 +57,11 @@ void	*route_map_at(const struct route_map *m, size_t i);
  * One value an entry should have on the outside.  For a DNS entry: the
  * Consul name, address, and meta (task id, node, origin).  For a route:
  * name = the service, addr = the next hop, node = the node it runs on.
+ *
+ * The strings of one value share one allocation (20,000 entries hold
+ * two or three values each): build values only with route_val_set() or
+ * route_val_copy(), never by assigning a field, and read the fields
+ * freely.
  */
 struct route_val {
 	char	*name;
@@ -116,7 +128,12 @@ void	route_desired_free(struct route_desired *d);
 bool	route_network_routable(const char *network_type);
 
 void	route_val_free(struct route_val *v);
-/* Deep copy; NULL fields stay NULL. */
+/* Replace v (freed first) by these strings; NULL fields stay NULL.  The
+ * arguments may point into v itself. */
+void	route_val_set(struct route_val *v, const char *name, const char *addr,
+	    const char *task_id, const char *node, const char *origin);
+/* Deep copy into dst, whose old contents are not freed; NULL fields stay
+ * NULL. */
 void	route_val_copy(struct route_val *dst, const struct route_val *src);
 /* Field-wise equality (NULL equals ""). */
 bool	route_val_equal(const struct route_val *a, const struct route_val *b);

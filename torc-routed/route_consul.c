@@ -226,16 +226,126 @@ has_tag(json_t *svc, const char *tag)
 	return false;
 }
 
+static size_t
+skip_ws(const char *b, size_t len, size_t i)
+{
+	while (i < len && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' ||
+	    b[i] == '\r'))
+		i++;
+	return i;
+}
+
+/*
+ * One value of the listing at *pos (a key when key is true): jansson
+ * parses it and, with JSON_DISABLE_EOF_CHECK, says how many bytes it
+ * read.  NULL when it is not a value of that kind.
+ */
+static json_t *
+take_value(const char *b, size_t len, size_t *pos, bool key)
+{
+	json_error_t jerr;
+	json_t *v;
+
+	v = json_loadb(b + *pos, len - *pos, JSON_DISABLE_EOF_CHECK |
+	    (key ? JSON_DECODE_ANY : 0), &jerr);
+	if (v == NULL || (key && !json_is_string(v)) ||
+	    jerr.position <= 0 || (size_t)jerr.position > len - *pos) {
+		json_decref(v);
+		return NULL;
+	}
+	*pos += (size_t)jerr.position;
+	return v;
+}
+
+static void
+add_obs(struct route_obs **obs, size_t *n, size_t *cap, const char *id,
+    json_t *svc)
+{
+	struct route_obs *ob;
+	json_t *meta = json_object_get(svc, "Meta");
+
+	if (*n == *cap) {
+		*cap = *cap != 0 ? *cap * 2 : 256;
+		*obs = xrealloc(*obs, *cap * sizeof(**obs));
+	}
+	ob = &(*obs)[(*n)++];
+	memset(ob, 0, sizeof(*ob));
+	ob->key = xstrdup(id);
+	ob->ours = strncmp(id, ROUTE_DNS_ID_PREFIX,
+	    strlen(ROUTE_DNS_ID_PREFIX)) == 0 && has_tag(svc, ROUTE_DNS_TAG);
+	route_val_set(&ob->val, jstr(svc, "Service"), jstr(svc, "Address"),
+	    jstr(meta, "task_id"), jstr(meta, "node"), jstr(meta, "origin"));
+}
+
+/*
+ * The listing, {"<id>": {service}, ...}, one member at a time: jansson
+ * parses each key and each service, and only the braces, colons and
+ * commas between them are looked at here.  Parsed whole, the 10,000
+ * services of a large rack made a tree of about 17 MB; this way one
+ * service's tree exists at a time.
+ */
+int
+route_consul_parse_list(const char *b, size_t len, struct route_obs **obs,
+    size_t *n, size_t *bad_at)
+{
+	size_t cap = 0, pos = skip_ws(b, len, 0);
+
+	*obs = NULL;
+	*n = 0;
+	if (pos >= len || b[pos] != '{')
+		goto bad;
+	pos = skip_ws(b, len, pos + 1);
+	if (pos < len && b[pos] == '}')
+		pos++;
+	else
+		for (;;) {
+			json_t *key, *svc;
+
+			if ((key = take_value(b, len, &pos, true)) == NULL)
+				goto bad;
+			pos = skip_ws(b, len, pos);
+			if (pos >= len || b[pos] != ':') {
+				json_decref(key);
+				goto bad;
+			}
+			pos = skip_ws(b, len, pos + 1);
+			if ((svc = take_value(b, len, &pos, false)) == NULL) {
+				json_decref(key);
+				goto bad;
+			}
+			if (json_is_object(svc))
+				add_obs(obs, n, &cap, json_string_value(key),
+				    svc);
+			json_decref(key);
+			json_decref(svc);
+			pos = skip_ws(b, len, pos);
+			if (pos < len && b[pos] == ',') {
+				pos = skip_ws(b, len, pos + 1);
+				continue;
+			}
+			if (pos < len && b[pos] == '}') {
+				pos++;
+				break;
+			}
+			goto bad;
+		}
+	if ((pos = skip_ws(b, len, pos)) == len)
+		return 0;
+bad:
+	route_obs_free(*obs, *n);
+	*obs = NULL;
+	*n = 0;
+	*bad_at = pos;
+	return -1;
+}
+
 static void
 consul_list_cb(const struct http_response *r, void *arg)
 {
 	struct route_sys *sys = arg;
 	struct route_obs *obs = NULL;
-	json_error_t jerr;
-	json_t *root = NULL, *svc;
-	const char *id;
 	char err[512], ex[128];
-	size_t n = 0;
+	size_t n = 0, bad_at;
 
 	consul_data(sys)->list_req = NULL;
 	consul_excerpt(r, ex, sizeof(ex));
@@ -247,37 +357,17 @@ consul_list_cb(const struct http_response *r, void *arg)
 		snprintf(err, sizeof(err), "HTTP %ld: %s", r->status, ex);
 		goto fail;
 	}
-	root = json_loadb(r->body, r->body_len, 0, &jerr);
-	if (!json_is_object(root)) {
+	if (route_consul_parse_list(r->body, r->body_len, &obs, &n,
+	    &bad_at) != 0) {
 		snprintf(err, sizeof(err), "services list is not a JSON "
-		    "object: \"%s\"", ex);
+		    "object of services: \"%s\" (unreadable at byte %zu)", ex,
+		    bad_at);
 		goto fail;
 	}
-	obs = xcalloc(json_object_size(root) + 1, sizeof(*obs));
-	json_object_foreach(root, id, svc) {
-		struct route_obs *ob;
-		json_t *meta;
-
-		if (!json_is_object(svc))
-			continue;
-		ob = &obs[n++];
-		ob->key = xstrdup(id);
-		ob->ours = strncmp(id, ROUTE_DNS_ID_PREFIX,
-		    strlen(ROUTE_DNS_ID_PREFIX)) == 0 &&
-		    has_tag(svc, ROUTE_DNS_TAG);
-		meta = json_object_get(svc, "Meta");
-		ob->val.name = xstrdup(jstr(svc, "Service"));
-		ob->val.addr = xstrdup(jstr(svc, "Address"));
-		ob->val.task_id = xstrdup(jstr(meta, "task_id"));
-		ob->val.node = xstrdup(jstr(meta, "node"));
-		ob->val.origin = xstrdup(jstr(meta, "origin"));
-	}
-	json_decref(root);
 	route_sys_list_done(sys, true, obs, n, NULL);
 	route_obs_free(obs, n);
 	return;
 fail:
-	json_decref(root);
 	route_sys_list_done(sys, false, NULL, 0, err);
 }
 

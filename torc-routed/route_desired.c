@@ -78,11 +78,8 @@ add_dns(struct route_desired *d, const char *owner, const char *name,
 
 	w->key = xasprintf("%s%s", ROUTE_DNS_ID_PREFIX, name);
 	w->owner = xstrdup_null(owner);
-	w->val.name = xstrdup(name);
-	w->val.addr = xstrdup(addr);
-	w->val.task_id = xstrdup(task_id != NULL ? task_id : "");
-	w->val.node = xstrdup(node != NULL ? node : "");
-	w->val.origin = xstrdup(origin);
+	route_val_set(&w->val, name, addr, task_id != NULL ? task_id : "",
+	    node != NULL ? node : "", origin);
 }
 
 /* The next hop for a service on node, or NULL with a note. */
@@ -147,11 +144,8 @@ service_wants(const struct tmsg_service *s, const struct replica *r,
 	w = add_want(&d->routes, &d->n_routes);
 	w->key = xasprintf("%s/32", s->ip);
 	w->owner = xstrdup(s->name);
-	w->val.name = xstrdup(s->name);
-	w->val.addr = xstrdup(nh);
-	w->val.task_id = xstrdup(s->task_id != NULL ? s->task_id : "");
-	w->val.node = xstrdup(s->node);
-	w->val.origin = xstrdup("service");
+	route_val_set(&w->val, s->name, nh,
+	    s->task_id != NULL ? s->task_id : "", s->node, "service");
 }
 
 void
@@ -178,7 +172,7 @@ dedup(struct route_desired *d, struct route_want *arr, size_t *n,
 	struct route_map seen;
 	size_t i, j;
 
-	route_map_init(&seen);
+	route_map_init_borrowed(&seen);	/* keys: arr[j].key */
 	for (i = j = 0; i < *n; i++) {
 		struct route_want *first = route_map_get(&seen, arr[i].key);
 

@@ -60,6 +60,9 @@
 
 #include "util.h"
 
+/* Every entry without an error shares this one (never freed). */
+static char route_no_error[] = "";
+
 /* --- route_map: open addressing, linear probing, tombstones --- */
 
 struct route_map_slot {
@@ -88,9 +91,16 @@ route_map_init(struct route_map *m)
 }
 
 void
+route_map_init_borrowed(struct route_map *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->borrow = true;
+}
+
+void
 route_map_free(struct route_map *m)
 {
-	for (size_t i = 0; i < m->cap; i++)
+	for (size_t i = 0; i < m->cap && !m->borrow; i++)
 		free(m->slots[i].key);
 	free(m->slots);
 	memset(m, 0, sizeof(*m));
@@ -164,7 +174,7 @@ route_map_put(struct route_map *m, const char *key, void *val)
 		;
 	if (!m->slots[i].tomb)
 		m->used++;
-	m->slots[i].key = xstrdup(key);
+	m->slots[i].key = m->borrow ? (char *)key : xstrdup(key);
 	m->slots[i].val = val;
 	m->slots[i].hash = h;
 	m->slots[i].tomb = false;
@@ -180,7 +190,9 @@ route_map_del(struct route_map *m, const char *key)
 	if (s == NULL)
 		return NULL;
 	v = s->val;
-	FREE_NULL(s->key);
+	if (!m->borrow)
+		free(s->key);
+	s->key = NULL;
 	s->val = NULL;
 	s->tomb = true;
 	m->n--;
@@ -201,25 +213,68 @@ streq0(const char *a, const char *b)
 	return strcmp(a != NULL ? a : "", b != NULL ? b : "") == 0;
 }
 
+/*
+ * A value's strings are packed, in field order, into one allocation that
+ * starts at its first non-NULL field: one malloc instead of five.
+ */
+static char *
+route_val_block(const struct route_val *v)
+{
+	return v->name != NULL ? v->name : v->addr != NULL ? v->addr :
+	    v->task_id != NULL ? v->task_id : v->node != NULL ? v->node :
+	    v->origin;
+}
+
 void
 route_val_free(struct route_val *v)
 {
-	free(v->name);
-	free(v->addr);
-	free(v->task_id);
-	free(v->node);
-	free(v->origin);
+	free(route_val_block(v));
 	memset(v, 0, sizeof(*v));
+}
+
+static void
+route_val_build(struct route_val *out, const char *name, const char *addr,
+    const char *task_id, const char *node, const char *origin)
+{
+	const char *src[5] = { name, addr, task_id, node, origin };
+	char **dst[5] = { &out->name, &out->addr, &out->task_id, &out->node,
+	    &out->origin };
+	size_t len[5], total = 0;
+	char *p;
+
+	memset(out, 0, sizeof(*out));
+	for (int i = 0; i < 5; i++) {
+		len[i] = src[i] != NULL ? strlen(src[i]) + 1 : 0;
+		total += len[i];
+	}
+	if (total == 0)
+		return;
+	p = xmalloc(total);
+	for (int i = 0; i < 5; i++) {
+		if (src[i] == NULL)
+			continue;
+		memcpy(p, src[i], len[i]);
+		*dst[i] = p;
+		p += len[i];
+	}
+}
+
+void
+route_val_set(struct route_val *v, const char *name, const char *addr,
+    const char *task_id, const char *node, const char *origin)
+{
+	struct route_val nv;
+
+	route_val_build(&nv, name, addr, task_id, node, origin);
+	route_val_free(v);	/* after: the arguments may point into v */
+	*v = nv;
 }
 
 void
 route_val_copy(struct route_val *dst, const struct route_val *src)
 {
-	dst->name = xstrdup_null(src->name);
-	dst->addr = xstrdup_null(src->addr);
-	dst->task_id = xstrdup_null(src->task_id);
-	dst->node = xstrdup_null(src->node);
-	dst->origin = xstrdup_null(src->origin);
+	route_val_build(dst, src->name, src->addr, src->task_id, src->node,
+	    src->origin);
 }
 
 bool
@@ -378,8 +433,8 @@ route_table_init(struct route_table *t, enum route_kind kind)
 {
 	memset(t, 0, sizeof(*t));
 	t->kind = kind;
-	route_map_init(&t->index);
-	route_map_init(&t->owners);
+	route_map_init_borrowed(&t->index);	/* keys: e->key */
+	route_map_init_borrowed(&t->owners);	/* keys: e->owner */
 	t->backoff_base_ms = 100;
 	t->backoff_cap_ms = 5000;
 }
@@ -394,7 +449,7 @@ entry_set_owner(struct route_table *t, struct route_entry *e,
 	FREE_NULL(e->owner);
 	if (owner != NULL) {
 		e->owner = xstrdup(owner);
-		route_map_put(&t->owners, owner, e);
+		route_map_put(&t->owners, e->owner, e);
 	}
 }
 
@@ -406,7 +461,8 @@ entry_free(struct route_entry *e)
 	route_val_free(&e->des);
 	route_val_free(&e->cur);
 	route_val_free(&e->sent);
-	free(e->last_error);
+	if (e->last_error != route_no_error)
+		free(e->last_error);
 	free(e);
 }
 
@@ -458,10 +514,10 @@ entry_get(struct route_table *t, const char *key, int64_t now)
 		return e;
 	e = xcalloc(1, sizeof(*e));
 	e->key = xstrdup(key);
-	e->last_error = xstrdup("");
+	e->last_error = route_no_error;
 	e->status = ROUTE_ST_GONE;	/* settle() reports the first status */
 	e->last_change = now;
-	route_map_put(&t->index, key, e);
+	route_map_put(&t->index, e->key, e);
 	e->prev = t->tail;
 	if (t->tail != NULL)
 		t->tail->next = e;
@@ -475,8 +531,10 @@ entry_get(struct route_table *t, const char *key, int64_t now)
 static void
 entry_set_error(struct route_entry *e, const char *err)
 {
-	free(e->last_error);
-	e->last_error = xstrdup(err != NULL ? err : "");
+	if (e->last_error != route_no_error)
+		free(e->last_error);
+	e->last_error = err != NULL && *err != '\0' ? xstrdup(err) :
+	    route_no_error;
 }
 
 int64_t
@@ -912,7 +970,6 @@ route_table_load_owned(struct route_table *t, const char *prefix,
 
 	e->owned = true;
 	e->prog = ROUTE_PROG_UNKNOWN;
-	route_val_free(&e->sent);
-	e->sent.addr = xstrdup(nexthop);
+	route_val_set(&e->sent, NULL, nexthop, NULL, NULL, NULL);
 	settle(t, e, 0);
 }

@@ -66,4 +66,12 @@ void	route_sys_list_done(struct route_sys *sys, bool ok,
 
 void	route_obs_free(struct route_obs *obs, size_t n);
 
+/*
+ * Consul's GET /v1/agent/services body (len bytes) as observations: 0
+ * with *obs (*n of them, free with route_obs_free()), or -1 with the
+ * byte offset where it stopped making sense in *bad_at.
+ */
+int	route_consul_parse_list(const char *b, size_t len,
+	    struct route_obs **obs, size_t *n, size_t *bad_at);
+
 #endif

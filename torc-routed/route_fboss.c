@@ -1028,7 +1028,8 @@ fbd_list_cb(const struct route_fboss_result *res, void *arg)
 	obs = xcalloc(res->n_routes > 0 ? res->n_routes : 1, sizeof(*obs));
 	for (i = 0; i < res->n_routes; i++) {
 		obs[i].key = xstrdup(res->routes[i].prefix);
-		obs[i].val.addr = xstrdup(res->routes[i].nexthop);
+		route_val_set(&obs[i].val, NULL, res->routes[i].nexthop, NULL,
+		    NULL, NULL);
 		obs[i].ours = true;	/* torc's client id holds only ours */
 	}
 	route_sys_list_done(sys, true, obs, res->n_routes, NULL);

@@ -301,9 +301,9 @@ snap_list_parse(struct snap_data *sd, json_t *objs)
 		o = &sd->obs[sd->n_obs++];
 		memset(o, 0, sizeof(*o));
 		o->key = xstrdup(key);
-		o->val.addr = xstrdup(nh0 != NULL && json_is_string(
+		route_val_set(&o->val, NULL, nh0 != NULL && json_is_string(
 		    json_object_get(nh0, "NextHopIp")) ? json_string_value(
-		    json_object_get(nh0, "NextHopIp")) : "");
+		    json_object_get(nh0, "NextHopIp")) : "", NULL, NULL, NULL);
 	}
 	return 0;
 }

@@ -265,7 +265,7 @@ converged() {
 }
 check "the garbage gone, Consul and the switch converge" wait_until 30 converged
 check "routed logged Consul's garbage as an error, quoting it" \
-    grep -qE 'consul: unreachable: .*not a JSON object: .*garbage' "$ROUTED_LOG"
+    grep -qE 'consul: unreachable: .*not a JSON object of services: .*garbage' "$ROUTED_LOG"
 check "and the switch's" \
     grep -qE 'snaproute: unreachable: .*not what FlexSwitch sends: .*garbage' "$ROUTED_LOG"
 

@@ -492,12 +492,47 @@ the_string_map_survives_many_inserts_and_deletes(void **state)
 	route_map_free(&m);
 }
 
+/* A value's strings share one block; NULL stays NULL; set may reuse itself. */
+static void
+values_are_packed_copied_and_replaced(void **state)
+{
+	struct route_val v = { 0 }, c;
+
+	(void)state;
+	route_val_set(&v, NULL, "10.0.0.1", NULL, "node1", "service");
+	assert_null(v.name);
+	assert_string_equal(v.addr, "10.0.0.1");
+	assert_null(v.task_id);
+	assert_string_equal(v.node, "node1");
+	assert_string_equal(v.origin, "service");
+	/* One allocation, in field order. */
+	assert_ptr_equal(v.node, v.addr + strlen(v.addr) + 1);
+	route_val_copy(&c, &v);
+	assert_true(route_val_equal(&c, &v));
+	assert_ptr_not_equal(c.addr, v.addr);
+	/* Replaced by strings taken from itself. */
+	route_val_set(&v, v.origin, v.addr, "t1", NULL, "");
+	assert_string_equal(v.name, "service");
+	assert_string_equal(v.addr, "10.0.0.1");
+	assert_string_equal(v.task_id, "t1");
+	assert_null(v.node);
+	assert_string_equal(v.origin, "");
+	assert_false(route_val_equal(&c, &v));
+	route_val_set(&v, NULL, NULL, NULL, NULL, NULL);
+	assert_null(v.name);
+	assert_null(v.origin);
+	route_val_free(&v);
+	route_val_free(&c);
+	assert_null(c.addr);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(
 		    nothing_is_handed_out_before_the_first_observation),
+		cmocka_unit_test(values_are_packed_copied_and_replaced),
 		cmocka_unit_test(a_wanted_entry_is_created_and_then_programmed),
 		cmocka_unit_test(
 		    a_failed_change_backs_off_exponentially_up_to_the_cap),
