@@ -4,6 +4,9 @@
 #include "daemon.h"
 
 #include <errno.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +22,16 @@ daemon_start(int argc, char **argv, const char *prog, unsigned accepted,
 	struct cfg_errors errs = { 0 };
 	struct torc_config *cfg = NULL;
 
+#ifdef __GLIBC__
+	/*
+	 * Large short-lived buffers (a 10,000-service listing or snapshot,
+	 * a few MB) always come from mmap and go back to the system when
+	 * freed.  By default glibc raises this threshold after the first
+	 * such free, and later ones then stay in the heap as resident
+	 * memory the daemon no longer uses.
+	 */
+	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+#endif
 	cli_parse(argc, argv, prog, accepted, o);
 	log_init(prog, (enum log_level)o->log_level);
 	if (cfg_load(o->config_path, o->master_host, &cfg, &errs) != 0) {

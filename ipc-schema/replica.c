@@ -36,8 +36,7 @@ clear_state(struct replica *r)
 	r->nodes = NULL;
 	r->n_nodes = 0;
 	for (size_t i = 0; i < r->n_services; i++) {
-		tmsg_service_free(r->services[i]);
-		free(r->services[i]);
+		free(r->services[i]);	/* packed */
 	}
 	free(r->services);
 	r->services = NULL;
@@ -113,12 +112,11 @@ put_service(struct replica *r, struct tmsg_service *s)
 	bool found;
 	size_t i = find_idx((void *const *)r->services, r->n_services,
 	    offsetof(struct tmsg_service, name), s->name, &found);
-	struct tmsg_service *copy = xmalloc(sizeof(*copy));
+	/* Packed: a rack's thousands of services, one block each. */
+	struct tmsg_service *copy = tmsg_service_pack(s);
 
-	*copy = *s;		/* move: s's strings now belong to copy */
-	memset(s, 0, sizeof(*s));
+	tmsg_service_free(s);
 	if (found) {
-		tmsg_service_free(r->services[i]);
 		free(r->services[i]);
 		r->services[i] = copy;
 		return;
@@ -140,8 +138,7 @@ del_service(struct replica *r, const char *name)
 
 	if (!found)
 		return;
-	tmsg_service_free(r->services[i]);
-	free(r->services[i]);
+	free(r->services[i]);	/* packed */
 	memmove(&r->services[i], &r->services[i + 1],
 	    (r->n_services - i - 1) * sizeof(*r->services));
 	r->n_services--;

@@ -17,6 +17,7 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -694,6 +695,152 @@ struct_copy(const struct tmsg_desc *d, void *dst, const void *src)
 			break;
 		}
 	}
+}
+
+/*
+ * Packing: one allocation holding a struct, then its lists (each
+ * aligned), then its strings.  Pass one counts, pass two copies.
+ */
+#define PACK_ALIGN(n)	(((n) + _Alignof(max_align_t) - 1) & \
+			    ~(_Alignof(max_align_t) - 1))
+
+struct pack_cursor {
+	char	*arr;
+	char	*str;
+};
+
+static void
+pack_size(const struct tmsg_desc *d, const void *src, size_t *arr,
+    size_t *str)
+{
+	for (size_t i = 0; i < d->nfields; i++) {
+		const struct tmsg_field *f = &d->fields[i];
+		uint32_t n;
+
+		switch (f->kind) {
+		case FK_STR: {
+			const char *v = *FIELD_CPTR(src, f->off, char *);
+
+			*str += (v != NULL ? strlen(v) : 0) + 1;
+			break;
+		}
+		case FK_STRUCT:
+			pack_size(f->sub, FIELD_CPTR(src, f->off, char), arr,
+			    str);
+			break;
+		case FK_LIST: {
+			const char *sarr = *FIELD_CPTR(src, f->off, char *);
+
+			n = sarr != NULL ?
+			    *FIELD_CPTR(src, f->count_off, uint32_t) : 0;
+			*arr += PACK_ALIGN((size_t)n * f->sub->size);
+			for (uint32_t j = 0; j < n; j++)
+				pack_size(f->sub, sarr + (size_t)j *
+				    f->sub->size, arr, str);
+			break;
+		}
+		case FK_STRLIST: {
+			char *const *sarr = *FIELD_CPTR(src, f->off, char **);
+
+			n = sarr != NULL ?
+			    *FIELD_CPTR(src, f->count_off, uint32_t) : 0;
+			*arr += PACK_ALIGN((size_t)n * sizeof(char *));
+			for (uint32_t j = 0; j < n; j++)
+				*str += (sarr[j] != NULL ? strlen(sarr[j]) :
+				    0) + 1;
+			break;
+		}
+		default:
+			break;
+		}
+	}
+}
+
+static char *
+pack_str(struct pack_cursor *c, const char *v)
+{
+	size_t len = (v != NULL ? strlen(v) : 0) + 1;
+	char *out = c->str;
+
+	memcpy(out, v != NULL ? v : "", len);
+	c->str += len;
+	return out;
+}
+
+/* dst already holds src's bytes; give it the copies of what it points to. */
+static void
+pack_copy(const struct tmsg_desc *d, void *dst, const void *src,
+    struct pack_cursor *c)
+{
+	for (size_t i = 0; i < d->nfields; i++) {
+		const struct tmsg_field *f = &d->fields[i];
+		uint32_t n;
+
+		switch (f->kind) {
+		case FK_STR:
+			*FIELD_PTR(dst, f->off, char *) = pack_str(c,
+			    *FIELD_CPTR(src, f->off, char *));
+			break;
+		case FK_STRUCT:
+			pack_copy(f->sub, FIELD_PTR(dst, f->off, char),
+			    FIELD_CPTR(src, f->off, char), c);
+			break;
+		case FK_LIST: {
+			const char *sarr = *FIELD_CPTR(src, f->off, char *);
+			char *darr = NULL;
+
+			n = sarr != NULL ?
+			    *FIELD_CPTR(src, f->count_off, uint32_t) : 0;
+			if (n > 0) {
+				darr = c->arr;
+				c->arr += PACK_ALIGN((size_t)n * f->sub->size);
+				memcpy(darr, sarr, (size_t)n * f->sub->size);
+				for (uint32_t j = 0; j < n; j++)
+					pack_copy(f->sub,
+					    darr + (size_t)j * f->sub->size,
+					    sarr + (size_t)j * f->sub->size, c);
+			}
+			*FIELD_PTR(dst, f->off, char *) = darr;
+			*FIELD_PTR(dst, f->count_off, uint32_t) = n;
+			break;
+		}
+		case FK_STRLIST: {
+			char *const *sarr = *FIELD_CPTR(src, f->off, char **);
+			char **darr = NULL;
+
+			n = sarr != NULL ?
+			    *FIELD_CPTR(src, f->count_off, uint32_t) : 0;
+			if (n > 0) {
+				darr = (char **)(void *)c->arr;
+				c->arr += PACK_ALIGN((size_t)n *
+				    sizeof(char *));
+				for (uint32_t j = 0; j < n; j++)
+					darr[j] = pack_str(c, sarr[j]);
+			}
+			*FIELD_PTR(dst, f->off, char **) = darr;
+			*FIELD_PTR(dst, f->count_off, uint32_t) = n;
+			break;
+		}
+		default:
+			break;
+		}
+	}
+}
+
+struct tmsg_service *
+tmsg_service_pack(const struct tmsg_service *src)
+{
+	size_t head = PACK_ALIGN(sizeof(*src)), arr = 0, str = 0;
+	struct pack_cursor c;
+	char *block;
+
+	pack_size(&service_desc, src, &arr, &str);
+	block = xmalloc(head + arr + str);
+	memcpy(block, src, sizeof(*src));
+	c.arr = block + head;
+	c.str = c.arr + arr;
+	pack_copy(&service_desc, block, src, &c);
+	return (struct tmsg_service *)(void *)block;
 }
 
 void

@@ -301,6 +301,13 @@ void	tmsg_node_free(struct tmsg_node *n);
 void	tmsg_service_copy(struct tmsg_service *dst,
 	    const struct tmsg_service *src);
 void	tmsg_node_copy(struct tmsg_node *dst, const struct tmsg_node *src);
+/*
+ * A read-only deep copy of src in a single allocation (the struct, its
+ * lists and its strings; NULL strings become ""), freed with free()
+ * alone, never with tmsg_service_free().  For services held in large
+ * numbers: one block per service instead of one per string.
+ */
+struct tmsg_service *tmsg_service_pack(const struct tmsg_service *src);
 
 /* Names: "SVC_UPDATE"; "?" when unknown. */
 const char *tmsg_type_name(enum tmsg_type type);
