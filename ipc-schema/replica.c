@@ -15,6 +15,12 @@ replica_init(struct replica *r)
 	memset(r, 0, sizeof(*r));
 }
 
+void
+replica_set_trim(struct replica *r, void (*trim)(struct tmsg_service *))
+{
+	r->trim = trim;
+}
+
 static void
 drop_held(struct replica *r)
 {
@@ -112,8 +118,12 @@ put_service(struct replica *r, struct tmsg_service *s)
 	bool found;
 	size_t i = find_idx((void *const *)r->services, r->n_services,
 	    offsetof(struct tmsg_service, name), s->name, &found);
+	struct tmsg_service *copy;
+
+	if (r->trim != NULL)
+		r->trim(s);
 	/* Packed: a rack's thousands of services, one block each. */
-	struct tmsg_service *copy = tmsg_service_pack(s);
+	copy = tmsg_service_pack(s);
 
 	tmsg_service_free(s);
 	if (found) {

@@ -36,6 +36,7 @@ struct replica {
 	size_t		 n_services;
 	struct tmsg	*held;		/* messages received while syncing */
 	size_t		 n_held;
+	void		(*trim)(struct tmsg_service *);	/* see below */
 };
 
 enum replica_result {
@@ -52,6 +53,13 @@ struct replica_change {
 };
 
 void	replica_init(struct replica *r);
+/*
+ * Every service is passed to trim (when not NULL) before the replica
+ * keeps it: an owner that reads few fields frees and NULLs the others
+ * (they read back as "") and holds that much less per service.
+ */
+void	replica_set_trim(struct replica *r,
+	    void (*trim)(struct tmsg_service *));
 void	replica_free(struct replica *r);
 
 /* The owner asked schedd for a snapshot: hold messages from now on. */

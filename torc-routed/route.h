@@ -58,10 +58,13 @@ void	*route_map_at(const struct route_map *m, size_t i);
  * Consul name, address, and meta (task id, node, origin).  For a route:
  * name = the service, addr = the next hop, node = the node it runs on.
  *
- * The strings of one value share one allocation (20,000 entries hold
- * two or three values each): build values only with route_val_set() or
- * route_val_copy(), never by assigning a field, and read the fields
- * freely.
+ * The strings of one value share one reference-counted allocation, and
+ * the values an entry holds (wanted, sent, present: usually equal) share
+ * one (20,000 entries hold two or three values each).  Build the values
+ * an entry or an observation keeps only with route_val_set() or
+ * route_val_copy(), never by assigning a field, never change one in
+ * place, and read the fields freely.  A value only passed in (a want, an
+ * observation) may be plain strings: it is copied.
  */
 struct route_val {
 	char	*name;

@@ -214,21 +214,35 @@ streq0(const char *a, const char *b)
 }
 
 /*
- * A value's strings are packed, in field order, into one allocation that
- * starts at its first non-NULL field: one malloc instead of five.
+ * A value's strings are packed, in field order, into one block that
+ * starts at its first non-NULL field, behind a reference count: one
+ * malloc instead of five, and a copy of a value (des -> sent -> cur, an
+ * observation equal to what is wanted) is the same block, not another.
+ * Values are never changed in place, so sharing is safe.
  */
-static char *
-route_val_block(const struct route_val *v)
+struct route_val_hdr {
+	uint32_t	refs;
+	uint32_t	pad;
+};
+
+static struct route_val_hdr *
+route_val_hdr(const struct route_val *v)
 {
-	return v->name != NULL ? v->name : v->addr != NULL ? v->addr :
+	char *first = v->name != NULL ? v->name : v->addr != NULL ? v->addr :
 	    v->task_id != NULL ? v->task_id : v->node != NULL ? v->node :
 	    v->origin;
+
+	return first != NULL ? (struct route_val_hdr *)(void *)(first -
+	    sizeof(struct route_val_hdr)) : NULL;
 }
 
 void
 route_val_free(struct route_val *v)
 {
-	free(route_val_block(v));
+	struct route_val_hdr *h = route_val_hdr(v);
+
+	if (h != NULL && --h->refs == 0)
+		free(h);
 	memset(v, 0, sizeof(*v));
 }
 
@@ -240,6 +254,7 @@ route_val_build(struct route_val *out, const char *name, const char *addr,
 	char **dst[5] = { &out->name, &out->addr, &out->task_id, &out->node,
 	    &out->origin };
 	size_t len[5], total = 0;
+	struct route_val_hdr *h;
 	char *p;
 
 	memset(out, 0, sizeof(*out));
@@ -249,7 +264,10 @@ route_val_build(struct route_val *out, const char *name, const char *addr,
 	}
 	if (total == 0)
 		return;
-	p = xmalloc(total);
+	h = xmalloc(sizeof(*h) + total);
+	h->refs = 1;
+	h->pad = 0;
+	p = (char *)(h + 1);
 	for (int i = 0; i < 5; i++) {
 		if (src[i] == NULL)
 			continue;
@@ -275,6 +293,21 @@ route_val_copy(struct route_val *dst, const struct route_val *src)
 {
 	route_val_build(dst, src->name, src->addr, src->task_id, src->node,
 	    src->origin);
+}
+
+/*
+ * dst becomes src with one more reference: only between values an entry
+ * holds (des, sent, cur), which route_val_copy() or route_val_set()
+ * built.  Values from outside (wants, observations) are copied in.
+ */
+static void
+route_val_share(struct route_val *dst, const struct route_val *src)
+{
+	struct route_val_hdr *h = route_val_hdr(src);
+
+	*dst = *src;
+	if (h != NULL)
+		h->refs++;
 }
 
 bool
@@ -757,7 +790,7 @@ route_table_next(struct route_table *t, int64_t now, struct route_action *a)
 		}
 		if (val != &e->sent) {
 			route_val_free(&e->sent);
-			route_val_copy(&e->sent, val);
+			route_val_share(&e->sent, val);
 		}
 		e->inflight = true;
 		e->op = op;
@@ -784,7 +817,7 @@ route_table_done(struct route_table *t, struct route_entry *e,
 		if (e->op == ROUTE_OP_PUT && res == ROUTE_RES_OK) {
 			e->prog = ROUTE_PROG_PRESENT;
 			route_val_free(&e->cur);
-			route_val_copy(&e->cur, &e->sent);
+			route_val_share(&e->cur, &e->sent);
 			ok = true;
 		} else if (e->op == ROUTE_OP_DEL) {
 			e->prog = ROUTE_PROG_ABSENT;
@@ -807,7 +840,7 @@ route_table_done(struct route_table *t, struct route_entry *e,
 			 */
 			e->prog = ROUTE_PROG_PRESENT;
 			route_val_free(&e->cur);
-			route_val_copy(&e->cur, &e->sent);
+			route_val_share(&e->cur, &e->sent);
 			ok = true;
 		} else if (e->op == ROUTE_OP_PUT) {
 			e->foreign = true;
@@ -913,7 +946,11 @@ route_table_observe(struct route_table *t, uint64_t stamp, const char *key,
 	e->uncertain = false;
 	e->prog = ROUTE_PROG_PRESENT;
 	route_val_free(&e->cur);
-	route_val_copy(&e->cur, val);
+	/* As wanted (the usual case): share the wanted value's block. */
+	if (e->want && route_val_equal(val, &e->des))
+		route_val_share(&e->cur, &e->des);
+	else
+		route_val_copy(&e->cur, val);
 	settle(t, e, now);
 }
 

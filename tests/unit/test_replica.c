@@ -254,6 +254,47 @@ lookups_work_across_many_services(void **state)
 	replica_free(&r);
 }
 
+static int trimmed;
+
+static void
+drop_image(struct tmsg_service *svc)
+{
+	trimmed++;
+	FREE_NULL(svc->image);
+}
+
+/* The owner's trim sees every service kept, from snapshots and deltas. */
+static void
+a_trim_hook_drops_fields_of_every_service_kept(void **state)
+{
+	struct replica r;
+	struct tmsg_snapshot snap = snapshot(5, 1, 3);
+	struct tmsg m = svc_update(6, "svc-new", "10.0.0.9");
+	const struct tmsg_service *sv;
+
+	(void)state;
+	trimmed = 0;
+	replica_init(&r);
+	replica_set_trim(&r, drop_image);
+	snap.services[0].image = xstrdup("registry/image:1");
+	replica_begin_sync(&r);
+	assert_int_equal(replica_load_snapshot(&r, &snap, NULL, NULL),
+	    REPLICA_APPLIED);
+	snap_free(&snap);
+	m.u.svc.image = xstrdup("registry/image:2");
+	assert_int_equal(feed(&r, m, NULL), REPLICA_APPLIED);
+	assert_int_equal(trimmed, 4);
+	sv = replica_service(&r, "svc-002");
+	assert_non_null(sv);
+	assert_string_equal(sv->image, "");
+	assert_string_equal(sv->ip, "10.0.0.1");
+	sv = replica_service(&r, "svc-new");
+	assert_non_null(sv);
+	assert_string_equal(sv->image, "");
+	assert_string_equal(sv->ip, "10.0.0.9");
+	replica_free(&r);
+}
+
 int
 main(void)
 {
@@ -264,6 +305,7 @@ main(void)
 		cmocka_unit_test(messages_held_during_sync_are_replayed_after_the_snapshot),
 		cmocka_unit_test(held_messages_with_a_hole_after_the_snapshot_are_a_gap),
 		cmocka_unit_test(lookups_work_across_many_services),
+		cmocka_unit_test(a_trim_hook_drops_fields_of_every_service_kept),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

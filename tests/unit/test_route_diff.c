@@ -88,6 +88,10 @@ a_wanted_entry_is_created_and_then_programmed(void **state)
 	assert_int_equal(e->last_change, 5);
 	assert_true(route_table_converged(&t));
 	assert_int_equal(route_table_next(&t, 5, &a), 0);
+	/* What is there is what was wanted: one block, not a copy. */
+	assert_string_equal(e->cur.addr, "10.0.0.1");
+	assert_ptr_equal(e->cur.addr, e->des.addr);
+	assert_ptr_not_equal(e->des.addr, w.val.addr);
 	route_table_free(&t);
 }
 
@@ -518,6 +522,8 @@ values_are_packed_copied_and_replaced(void **state)
 	assert_null(v.node);
 	assert_string_equal(v.origin, "");
 	assert_false(route_val_equal(&c, &v));
+	assert_string_equal(c.addr, "10.0.0.1");
+	assert_string_equal(c.origin, "service");
 	route_val_set(&v, NULL, NULL, NULL, NULL, NULL);
 	assert_null(v.name);
 	assert_null(v.origin);
