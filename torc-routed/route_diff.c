@@ -352,7 +352,7 @@ static void
 heap_set(struct route_table *t, size_t i, struct route_entry *e)
 {
 	t->heap[i] = e;
-	e->heap_idx = i + 1;
+	e->heap_idx = (uint32_t)(i + 1);
 }
 
 static void

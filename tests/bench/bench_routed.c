@@ -261,11 +261,21 @@ main(void)
 	report("routed.initial_program_10k", "ms", ms, ms, ms, 0);
 	ms = routed_cpu_ms();
 	report("routed.initial_program_10k_cpu", "ms", ms, ms, ms, 0);
-	printf("{\"name\":\"routed.rss_10k\",\"unit\":\"MB\",\"median\":%.1f,"
-	    "\"min\":%.1f,\"max\":%.1f,\"target\":32,\"pass\":%s}\n",
-	    routed_rss_kb() / 1024.0, routed_rss_kb() / 1024.0,
-	    routed_rss_kb() / 1024.0,
-	    routed_rss_kb() / 1024.0 <= 32 ? "true" : "false");
+	/*
+	 * RSS at rest: sampled every 100 ms over 3 s once programming is
+	 * done (reconciles run every second here, so some samples catch
+	 * one), median with min and max.
+	 */
+	{
+		double rss[30];
+
+		for (int i = 0; i < 30; i++) {
+			usleep(100000);
+			rss[i] = routed_rss_kb() / 1024.0;
+		}
+		qsort(rss, 30, sizeof(rss[0]), cmp_double);
+		report("routed.rss_10k", "MB", rss[15], rss[0], rss[29], 32);
+	}
 
 	/* Restart with everything in place: one full reconcile. */
 	rh_routed_stop(h, false);

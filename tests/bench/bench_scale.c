@@ -263,6 +263,7 @@ main(int argc, char **argv)
 	const char *lvl = getenv("BENCH_LOG_LEVEL");
 	double t0, t_run = -1, t_prog = -1, v[MAX_WIN];
 	double tot0[2];
+	double rss[3][MAX_WIN];
 	double cpu_sd[MAX_WIN], cpu_rt[MAX_WIN], cpu_ap[MAX_WIN],
 	    cpu_sim[MAX_WIN], rtt[400];
 	struct counts c = { 0 };
@@ -369,6 +370,10 @@ main(int argc, char **argv)
 		cpu_rt[w] = (bt_cpu_s(t->routed) - b) * 100.0 / secs;
 		cpu_ap[w] = (bt_cpu_s(t->apid) - d) * 100.0 / secs;
 		cpu_sim[w] = (bt_cpu_s(t->sim) - e) * 100.0 / secs;
+		/* RSS moves with each reconcile: one sample per window. */
+		rss[0][w] = bt_status_mb(t->schedd, "VmRSS:");
+		rss[1][w] = bt_status_mb(t->routed, "VmRSS:");
+		rss[2][w] = bt_status_mb(t->apid, "VmRSS:");
 		fprintf(stderr, BENCH ": window %d (%.1f s): CPU schedd %.2f "
 		    "routed %.2f apid %.2f sim %.2f %%\n", w + 1, secs,
 		    cpu_sd[w], cpu_rt[w], cpu_ap[w], cpu_sim[w]);
@@ -389,9 +394,8 @@ main(int argc, char **argv)
 		for (int i = 0; i < 3; i++) {
 			char n[64];
 
-			v[0] = bt_status_mb(pids[i], "VmRSS:");
 			snprintf(n, sizeof(n), "scale.%s_rss_10k", names[i]);
-			bt_report(n, "MB", v, 1, 64, true);
+			bt_report(n, "MB", rss[i], wins, 64, true);
 			v[0] = bt_status_mb(pids[i], "VmHWM:");
 			snprintf(n, sizeof(n), "scale.%s_peak_rss_10k",
 			    names[i]);
