@@ -65,12 +65,22 @@ static char route_no_error[] = "";
 
 /* --- route_map: open addressing, linear probing, tombstones --- */
 
+/*
+ * 16 bytes a slot (four maps of up to 32,768 slots at 10,000 services):
+ * no stored hash, and a tombstone is this key.
+ */
 struct route_map_slot {
-	char		*key;		/* NULL: empty or tombstone */
+	char		*key;		/* NULL: empty; route_map_tomb: deleted */
 	void		*val;
-	uint32_t	 hash;
-	bool		 tomb;
 };
+
+static char route_map_tomb[] = "";
+
+static bool
+slot_live(const struct route_map_slot *s)
+{
+	return s->key != NULL && s->key != route_map_tomb;
+}
 
 static uint32_t
 route_hash(const char *s)
@@ -101,7 +111,8 @@ void
 route_map_free(struct route_map *m)
 {
 	for (size_t i = 0; i < m->cap && !m->borrow; i++)
-		free(m->slots[i].key);
+		if (slot_live(&m->slots[i]))
+			free(m->slots[i].key);
 	free(m->slots);
 	memset(m, 0, sizeof(*m));
 }
@@ -117,9 +128,9 @@ route_map_lookup(const struct route_map *m, const char *key, uint32_t h)
 	for (i = h & mask;; i = (i + 1) & mask) {
 		struct route_map_slot *s = &m->slots[i];
 
-		if (s->key == NULL && !s->tomb)
+		if (s->key == NULL)
 			return NULL;
-		if (s->key != NULL && s->hash == h && strcmp(s->key, key) == 0)
+		if (s->key != route_map_tomb && strcmp(s->key, key) == 0)
 			return s;
 	}
 }
@@ -138,10 +149,10 @@ route_map_grow(struct route_map *m)
 	for (size_t i = 0; i < oldcap; i++) {
 		size_t j;
 
-		if (old[i].key == NULL)
+		if (!slot_live(&old[i]))
 			continue;
-		for (j = old[i].hash & (ncap - 1); m->slots[j].key != NULL;
-		    j = (j + 1) & (ncap - 1))
+		for (j = route_hash(old[i].key) & (ncap - 1);
+		    m->slots[j].key != NULL; j = (j + 1) & (ncap - 1))
 			;
 		m->slots[j] = old[i];
 	}
@@ -170,14 +181,12 @@ route_map_put(struct route_map *m, const char *key, void *val)
 	if ((m->used + 1) * 4 >= m->cap * 3)
 		route_map_grow(m);
 	mask = m->cap - 1;
-	for (i = h & mask; m->slots[i].key != NULL; i = (i + 1) & mask)
+	for (i = h & mask; slot_live(&m->slots[i]); i = (i + 1) & mask)
 		;
-	if (!m->slots[i].tomb)
+	if (m->slots[i].key == NULL)
 		m->used++;
 	m->slots[i].key = m->borrow ? (char *)key : xstrdup(key);
 	m->slots[i].val = val;
-	m->slots[i].hash = h;
-	m->slots[i].tomb = false;
 	m->n++;
 }
 
@@ -192,9 +201,8 @@ route_map_del(struct route_map *m, const char *key)
 	v = s->val;
 	if (!m->borrow)
 		free(s->key);
-	s->key = NULL;
+	s->key = route_map_tomb;
 	s->val = NULL;
-	s->tomb = true;
 	m->n--;
 	return v;
 }
@@ -202,7 +210,7 @@ route_map_del(struct route_map *m, const char *key)
 void *
 route_map_at(const struct route_map *m, size_t i)
 {
-	return i < m->cap && m->slots[i].key != NULL ? m->slots[i].val : NULL;
+	return i < m->cap && slot_live(&m->slots[i]) ? m->slots[i].val : NULL;
 }
 
 /* --- values --- */
@@ -489,7 +497,6 @@ entry_set_owner(struct route_table *t, struct route_entry *e,
 static void
 entry_free(struct route_entry *e)
 {
-	free(e->key);
 	free(e->owner);
 	route_val_free(&e->des);
 	route_val_free(&e->cur);
@@ -545,8 +552,9 @@ entry_get(struct route_table *t, const char *key, int64_t now)
 
 	if (e != NULL)
 		return e;
-	e = xcalloc(1, sizeof(*e));
-	e->key = xstrdup(key);
+	/* The key lives in the entry's own block. */
+	e = xcalloc(1, sizeof(*e) + strlen(key) + 1);
+	e->key = memcpy(e + 1, key, strlen(key) + 1);
 	e->last_error = route_no_error;
 	e->status = ROUTE_ST_GONE;	/* settle() reports the first status */
 	e->last_change = now;

@@ -493,6 +493,23 @@ the_string_map_survives_many_inserts_and_deletes(void **state)
 			assert_int_equal((intptr_t)route_map_get(&m, key),
 			    i + 1);
 	}
+	/* Deleted keys come back (over tombstones, then through a grow). */
+	for (int i = 0; i < 20000; i += 2) {
+		snprintf(key, sizeof(key), "k%d", i);
+		route_map_put(&m, key, (void *)(intptr_t)(i + 7));
+	}
+	assert_int_equal(m.n, 12500);
+	{
+		size_t live = 0;
+
+		for (size_t i = 0; i < m.cap; i++)
+			live += route_map_at(&m, i) != NULL;
+		assert_int_equal(live, 12500);
+	}
+	assert_int_equal((intptr_t)route_map_get(&m, "k0"), 7);
+	assert_int_equal((intptr_t)route_map_get(&m, "k1"), 2);
+	assert_int_equal((intptr_t)route_map_get(&m, "k19998"), 19998 + 7);
+	assert_null(route_map_get(&m, "k19999"));
 	route_map_free(&m);
 }
 
