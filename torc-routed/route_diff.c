@@ -175,6 +175,9 @@ route_map_put(struct route_map *m, const char *key, void *val)
 	size_t i, mask;
 
 	if (s != NULL) {
+		/* A borrowed key belongs to the value: take the new one's. */
+		if (m->borrow)
+			s->key = (char *)key;
 		s->val = val;
 		return;
 	}

@@ -468,6 +468,40 @@ a_full_rebuild_unwants_what_it_no_longer_lists(void **state)
 	route_table_free(&t);
 }
 
+/*
+ * A full rebuild in which a service's route moved to another prefix (its
+ * address changed while events were missed): the new entry takes the
+ * owner over before the old one is dropped.  The owner must still find
+ * the new entry afterwards (the owners map borrows the entries' owner
+ * strings: under ASan this was a use after free).
+ */
+static void
+an_owner_moving_to_another_key_in_a_rebuild_stays_found(void **state)
+{
+	struct route_table t;
+	struct route_want a = want("10.0.0.1/32", "x", "x", "10.250.3.21");
+	struct route_want b = want("10.0.0.2/32", "x", "x", "10.250.3.21");
+	struct route_entry *e;
+
+	(void)state;
+	ready_table(&t, ROUTE_KIND_ROUTE);
+	route_table_begin(&t);
+	assert_int_equal(route_table_want(&t, &a, 0), 0);
+	route_table_end(&t, 0);
+	route_table_begin(&t);
+	assert_int_equal(route_table_want(&t, &b, 1), 0);
+	route_table_end(&t, 1);
+	e = route_table_find(&t, "10.0.0.2/32");
+	assert_non_null(e);
+	assert_true(e->want);
+	assert_string_equal(e->owner, "x");
+	/* The service stops: found by its owner, no longer wanted. */
+	assert_int_equal(route_table_set_owner(&t, "x", NULL, 2), 0);
+	e = route_table_find(&t, "10.0.0.2/32");
+	assert_true(e == NULL || !e->want);
+	route_table_free(&t);
+}
+
 static void
 the_string_map_survives_many_inserts_and_deletes(void **state)
 {
@@ -556,6 +590,8 @@ main(void)
 		cmocka_unit_test(
 		    nothing_is_handed_out_before_the_first_observation),
 		cmocka_unit_test(values_are_packed_copied_and_replaced),
+		cmocka_unit_test(
+		    an_owner_moving_to_another_key_in_a_rebuild_stays_found),
 		cmocka_unit_test(a_wanted_entry_is_created_and_then_programmed),
 		cmocka_unit_test(
 		    a_failed_change_backs_off_exponentially_up_to_the_cap),
