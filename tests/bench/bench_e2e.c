@@ -357,7 +357,8 @@ enum {
 	F_FLOOR_P50, F_FLOOR_P99, F_REST_P50, F_IPC_P50, F_IPC_P99,
 	F_RATIO_START_P50, F_RATIO_START_P99, F_RATIO_KILL_P50,
 	F_RATIO_KILL_P99,
-	F_S_PUB_P50, F_S_OFFER_P50, F_S_SIM_P50, F_S_PROG_P50, F_S_PROG_P99,
+	F_S_PUB_P50, F_S_OFFER_P50, F_S_OFFER_P99, F_S_SIM_P50, F_S_SIM_P99,
+	F_S_PROG_P50, F_S_PROG_P99,
 	F_S_SHARE_P50, F_S_SHARE_P99,
 	F_K_PUB_P50, F_K_SIM_P50, F_K_PROG_P50, F_K_PROG_P99,
 	F_K_SHARE_P50, F_K_SHARE_P99,
@@ -386,7 +387,9 @@ static const struct {
 	[F_S_PUB_P50] = { "e2e.start_stage_request_to_published_p50", "ms",
 	    0 },
 	[F_S_OFFER_P50] = { "e2e.start_stage_offer_wait_p50", "ms", 0 },
+	[F_S_OFFER_P99] = { "e2e.start_stage_offer_wait_p99", "ms", 0 },
 	[F_S_SIM_P50] = { "e2e.start_stage_sim_task_p50", "ms", 0 },
+	[F_S_SIM_P99] = { "e2e.start_stage_sim_task_p99", "ms", 0 },
 	[F_S_PROG_P50] = { "e2e.start_stage_running_to_programmed_p50", "ms",
 	    0 },
 	[F_S_PROG_P99] = { "e2e.start_stage_running_to_programmed_p99", "ms",
@@ -465,8 +468,10 @@ one_run(int r, int n)
 	fv[F_S_PUB_P50][r] = bt_pct(v, n, 50);
 	COL(st, offer, v);
 	fv[F_S_OFFER_P50][r] = bt_pct(v, n, 50);
+	fv[F_S_OFFER_P99][r] = bt_pct(v, n, 99);
 	COL(st, sim, v);
 	fv[F_S_SIM_P50][r] = bt_pct(v, n, 50);
+	fv[F_S_SIM_P99][r] = bt_pct(v, n, 99);
 	COL(st, to_prog, v);
 	fv[F_S_PROG_P50][r] = bt_pct(v, n, 50);
 	fv[F_S_PROG_P99][r] = bt_pct(v, n, 99);
