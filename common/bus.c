@@ -107,6 +107,20 @@ bus_close(struct bus_sock *b)
 }
 
 int
+bus_redial(struct bus_sock *b, char *err, size_t errlen)
+{
+	char url[sizeof(b->url)];
+
+	if (b->kind != BUS_REQ) {
+		snprintf(err, errlen, "only a REQ socket dials again");
+		return -1;
+	}
+	tstrlcpy(url, b->url, sizeof(url));
+	bus_close(b);
+	return bus_open(b, BUS_REQ, url, NULL, err, errlen);
+}
+
+int
 bus_watch(struct bus_sock *b, struct ev_loop *loop, ev_io_cb *cb, void *arg)
 {
 	if (b->recv_fd < 0)

@@ -49,6 +49,16 @@ struct bus_sock {
 int	bus_open(struct bus_sock *b, enum bus_kind kind, const char *url,
 	    const char *const *topics, char *err, size_t errlen);
 void	bus_close(struct bus_sock *b);
+/*
+ * Close a REQ socket and open it again on the same url: a new dialer
+ * and a new recv_fd (the caller drops its watch of the old one with
+ * ev_io_del() first and watches the new one).  For a REQ socket that
+ * stays without a connection while its peer is up: seen once a killed
+ * schedd was restarted, when routed's sends to schedd.ipc kept failing
+ * with EAGAIN for 16 s and more while its SUB socket to the same new
+ * process had reconnected at once.
+ */
+int	bus_redial(struct bus_sock *b, char *err, size_t errlen);
 
 /* Register cb for "a message can be received" on loop (not for PUB). */
 int	bus_watch(struct bus_sock *b, struct ev_loop *loop, ev_io_cb *cb,

@@ -70,6 +70,32 @@ chan_timer_cb(struct ev_loop *loop, void *arg)
  * and is tried again every API_SEND_RETRY_MS until timeout_ms after it
  * was queued; then it fails as "not reachable".
  */
+static void	chan_recv_cb(struct ev_loop *, int, int, void *);
+
+/*
+ * No connection to the peer for API_REDIAL_MS of failed sends: a new
+ * socket (bus_redial).  Calls in flight on the old one are failed.
+ */
+static void
+chan_redial(struct api_chan *ch)
+{
+	char err[256];
+
+	log_warnx("%s: no connection after %u tries; dialing again",
+	    ch->peer, ch->send_failures);
+	if (ch->inflight != NULL) {
+		call_finish(ch, ch->inflight, NULL, "connection renewed");
+		ch->inflight = NULL;
+	}
+	if (ch->sock.open)
+		ev_io_del(ch->ad->loop, ch->sock.recv_fd);
+	if (bus_redial(&ch->sock, err, sizeof(err)) != 0) {
+		log_warnx("%s: %s", ch->peer, err);
+		return;
+	}
+	bus_watch(&ch->sock, ch->ad->loop, chan_recv_cb, ch);
+}
+
 static void
 chan_send_next(struct api_chan *ch)
 {
@@ -79,6 +105,9 @@ chan_send_next(struct api_chan *ch)
 	while (ch->inflight == NULL && (c = TAILQ_FIRST(&ch->queue)) != NULL) {
 		c->msg.seq = ++ch->req_id;
 		if (bus_send(&ch->sock, &c->msg, err, sizeof(err)) != 0) {
+			if (++ch->send_failures %
+			    (API_REDIAL_MS / API_SEND_RETRY_MS) == 0)
+				chan_redial(ch);
 			if (ev_now(ch->ad->loop) < c->deadline) {
 				ev_timer_start(ch->ad->loop, &ch->timer,
 				    API_SEND_RETRY_MS);
@@ -90,6 +119,7 @@ chan_send_next(struct api_chan *ch)
 			call_finish(ch, c, NULL, why);
 			continue;
 		}
+		ch->send_failures = 0;
 		TAILQ_REMOVE(&ch->queue, c, entry);
 		ch->inflight = c;
 		ev_timer_start(ch->ad->loop, &ch->timer, ch->timeout_ms);

@@ -293,6 +293,7 @@ apid_send_sync(struct apid *ad)
 	struct tmsg m = { .type = TMSG_SYNC_REQ };
 
 	ad->sync_wanted = false;
+	ad->sync_again = false;
 	replica_begin_sync(&ad->state);
 	api_chan_call(&ad->sync, &m, apid_sync_done, NULL);
 }
@@ -391,6 +392,9 @@ apid_sync_done(struct apid *ad, struct tmsg *rep, const char *why,
 	log_info("synced with torc-schedd at seq %llu: %zu nodes, "
 	    "%zu services", (unsigned long long)seq, ad->state.n_nodes,
 	    ad->state.n_services);
+	if (ad->sync_again)
+		apid_resync(ad, "connected to events.ipc again during the "
+		    "sync");
 	if (!TAILQ_EMPTY(&ad->sse)) {
 		json_t *j = json_pack("{s:I,s:I,s:I}", "seq", (json_int_t)seq,
 		    "nodes", (json_int_t)ad->state.n_nodes, "services",
@@ -435,10 +439,17 @@ apid_wakeup_cb(struct ev_loop *loop, void *arg)
 	(void)loop;
 	if (!bus_take_connected(&ad->sub))
 		return;
-	/* At start-up the first snapshot is on its way already. */
-	if (ad->sync.inflight != NULL || !TAILQ_EMPTY(&ad->sync.queue) ||
-	    ad->sync_wanted)
+	/* A retry to come takes its snapshot after this connection. */
+	if (ad->sync_wanted)
 		return;
+	/*
+	 * One asked for before this connection may miss what was published
+	 * in between: ask again once it is in.
+	 */
+	if (ad->sync.inflight != NULL || !TAILQ_EMPTY(&ad->sync.queue)) {
+		ad->sync_again = true;
+		return;
+	}
 	apid_resync(ad, "connected to events.ipc again");
 }
 

@@ -191,6 +191,7 @@ struct api_chan {
 	int		 timeout_ms;
 	struct ev_timer	 timer;
 	uint64_t	 timeouts;	/* for /metrics */
+	unsigned	 send_failures;	/* in a row */
 };
 
 int	api_chan_open(struct api_chan *ch, struct apid *ad, const char *peer,
@@ -294,6 +295,7 @@ void	api_access_free(struct api_access *al);
 #define API_ROUTED_TIMEOUT_MS	2000
 #define API_SYNC_RETRY_MS	1000
 #define API_SEND_RETRY_MS	5	/* no connection ready: try again */
+#define API_REDIAL_MS		3000	/* sends failing this long: new socket */
 #define API_CONN_MEMORY		(16u * 1024)	/* MHD pool per connection */
 
 /* One HTTP request: MHD's per-request pointer, from URI to completion. */
@@ -351,6 +353,7 @@ struct apid {
 	struct api_chan		 ctl;		/* schedd.ipc: CTL_* */
 	struct api_chan		 routed;	/* routed.ipc */
 	bool			 sync_wanted;
+	bool			 sync_again;	/* reconnected during a sync */
 	bool			 ever_synced;
 	unsigned		 sync_failures;	/* in a row */
 	struct ev_timer		 sync_timer;

@@ -15,6 +15,8 @@
 #include "routed.h"
 
 #include <malloc.h>
+#include <nng/nng.h>
+#include <nng/protocol/reqrep0/req.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +25,12 @@
 #include "monotime.h"
 #include "util.h"
 
-#define ROUTED_SYNC_RETRY_MS	1000
+#define ROUTED_SYNC_RETRY_MS	250
+/* This many failed sends in a row (3 s): open schedd.ipc again. */
+#define ROUTED_REDIAL_AFTER	12
+/* A snapshot request not answered in this long is sent again by nng
+ * (its default is a minute); asking again is harmless. */
+#define ROUTED_SYNC_RESEND_MS	5000
 
 /* Free a notes map and the strings it holds. */
 static void
@@ -182,6 +189,27 @@ routed_dispatch(struct routed *rd)
 	route_sys_dispatch(&rd->net);
 }
 
+static void	routed_req_cb(struct ev_loop *, int, int, void *);
+
+/* No connection to schedd.ipc for a while: a new socket (bus_redial). */
+static void
+routed_redial(struct routed *rd)
+{
+	char err[256];
+
+	log_warnx("schedd.ipc: no connection after %u tries; dialing again",
+	    rd->sync_send_failures);
+	if (rd->req.open)
+		ev_io_del(rd->loop, rd->req.recv_fd);
+	if (bus_redial(&rd->req, err, sizeof(err)) != 0) {
+		log_warnx("schedd.ipc: %s", err);
+		return;
+	}
+	nng_socket_set_ms(rd->req.sock, NNG_OPT_REQ_RESENDTIME,
+	    ROUTED_SYNC_RESEND_MS);
+	bus_watch(&rd->req, rd->loop, routed_req_cb, rd);
+}
+
 static void
 routed_send_sync(struct routed *rd)
 {
@@ -189,12 +217,17 @@ routed_send_sync(struct routed *rd)
 	char err[256];
 
 	m.seq = ++rd->req_id;
+	rd->sync_again = false;
 	replica_begin_sync(&rd->state);
 	if (bus_send(&rd->req, &m, err, sizeof(err)) != 0) {
 		log_debug("sync request: %s", err);
 		rd->sync_inflight = false;
-	} else
+		if (++rd->sync_send_failures % ROUTED_REDIAL_AFTER == 0)
+			routed_redial(rd);
+	} else {
 		rd->sync_inflight = true;
+		rd->sync_send_failures = 0;
+	}
 	/* nng resends the request itself; this timer covers send errors. */
 	ev_timer_start(rd->loop, &rd->sync_timer, ROUTED_SYNC_RETRY_MS);
 }
@@ -238,19 +271,24 @@ routed_req_cb(struct ev_loop *loop, int fd, int revents, void *arg)
 		}
 		if (m.type == TMSG_SYNC_REP && m.seq == rd->req_id) {
 			uint64_t seq = m.u.snap.seq;
+			uint64_t inst = m.u.snap.status.instance;
 
 			rd->sync_inflight = false;
 			if (replica_load_snapshot(&rd->state, &m.u.snap, NULL,
 			    NULL) == REPLICA_GAP)
 				routed_resync(rd, "events missed during sync");
 			else {
-				log_info("synced with torc-schedd at seq %llu: "
-				    "%zu nodes, %zu services",
+				log_info("synced with torc-schedd (instance "
+				    "%016llx) at seq %llu: %zu nodes, %zu "
+				    "services", (unsigned long long)inst,
 				    (unsigned long long)seq, rd->state.n_nodes,
 				    rd->state.n_services);
 				rd->ever_synced = true;
 				routed_rebuild(rd, true);
 				routed_dispatch(rd);
+				if (rd->sync_again)
+					routed_resync(rd, "connected to "
+					    "events.ipc again during the sync");
 #ifdef __GLIBC__
 				/* The decoded snapshot was large. */
 				malloc_trim(0);
@@ -411,8 +449,16 @@ routed_wakeup_cb(struct ev_loop *loop, void *arg)
 	struct routed *rd = arg;
 
 	(void)loop;
-	if (!bus_take_connected(&rd->sub) || rd->sync_inflight)
+	if (!bus_take_connected(&rd->sub))
 		return;
+	/*
+	 * A snapshot asked for before this connection may miss what was
+	 * published in between: ask again once it is in.
+	 */
+	if (rd->sync_inflight) {
+		rd->sync_again = true;
+		return;
+	}
 	routed_resync(rd, "connected to events.ipc again");
 }
 
@@ -462,6 +508,8 @@ routed_init(struct routed *rd, struct torc_config *cfg,
 	cli_ipc_url(url, sizeof(url), opts->run_dir, TMSG_SOCK_SCHEDD);
 	if (bus_open(&rd->req, BUS_REQ, url, NULL, err, sizeof(err)) != 0)
 		goto fail;
+	nng_socket_set_ms(rd->req.sock, NNG_OPT_REQ_RESENDTIME,
+	    ROUTED_SYNC_RESEND_MS);
 	cli_ipc_url(url, sizeof(url), opts->run_dir, TMSG_SOCK_ROUTED);
 	if (bus_open(&rd->rep, BUS_REP, url, NULL, err, sizeof(err)) != 0)
 		goto fail;

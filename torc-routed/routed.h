@@ -72,6 +72,8 @@ struct routed {
 	struct bus_sock		 rep;		/* routed.ipc */
 	struct replica		 state;		/* schedd's state, as followed */
 	bool			 sync_inflight;
+	bool			 sync_again;	/* reconnected during that sync */
+	unsigned		 sync_send_failures;	/* in a row */
 	bool			 ever_synced;
 	bool			 deletes_allowed;	/* routed_delete_gate */
 	uint64_t		 req_id;
