@@ -73,20 +73,20 @@ chan_timer_cb(struct ev_loop *loop, void *arg)
 static void	chan_recv_cb(struct ev_loop *, int, int, void *);
 
 /*
- * No connection to the peer for API_REDIAL_MS of failed sends: a new
- * socket (bus_redial).  Calls in flight on the old one are failed.
+ * No connection to the peer for API_REDIAL_MS of failed sends (so no
+ * call in flight): a new socket (bus_redial).
  */
 static void
 chan_redial(struct api_chan *ch)
 {
 	char err[256];
 
-	log_warnx("%s: no connection after %u tries; dialing again",
-	    ch->peer, ch->send_failures);
-	if (ch->inflight != NULL) {
-		call_finish(ch, ch->inflight, NULL, "connection renewed");
-		ch->inflight = NULL;
-	}
+	/* Once per outage, not every 3 s while the peer is away. */
+	if (ch->send_failures <= API_REDIAL_MS / API_SEND_RETRY_MS)
+		log_warnx("%s: no connection after %u tries; dialing again",
+		    ch->peer, ch->send_failures);
+	else
+		log_debug("%s: still no connection; dialing again", ch->peer);
 	if (ch->sock.open)
 		ev_io_del(ch->ad->loop, ch->sock.recv_fd);
 	if (bus_redial(&ch->sock, err, sizeof(err)) != 0) {

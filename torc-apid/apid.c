@@ -446,10 +446,13 @@ apid_wakeup_cb(struct ev_loop *loop, void *arg)
 	 * One asked for before this connection may miss what was published
 	 * in between: ask again once it is in.
 	 */
-	if (ad->sync.inflight != NULL || !TAILQ_EMPTY(&ad->sync.queue)) {
+	if (ad->sync.inflight != NULL) {
 		ad->sync_again = true;
 		return;
 	}
+	/* A queued one is not sent yet: it is taken after this connection. */
+	if (!TAILQ_EMPTY(&ad->sync.queue))
+		return;
 	apid_resync(ad, "connected to events.ipc again");
 }
 

@@ -28,6 +28,9 @@
 #define ROUTED_SYNC_RETRY_MS	250
 /* This many failed sends in a row (3 s): open schedd.ipc again. */
 #define ROUTED_REDIAL_AFTER	12
+/* A sync sent but unanswered this long: open schedd.ipc again, ask again
+ * (nng's own resend needs a connection). */
+#define ROUTED_SYNC_STUCK_MS	6000
 /* A snapshot request not answered in this long is sent again by nng
  * (its default is a minute); asking again is harmless. */
 #define ROUTED_SYNC_RESEND_MS	5000
@@ -197,8 +200,12 @@ routed_redial(struct routed *rd)
 {
 	char err[256];
 
-	log_warnx("schedd.ipc: no connection after %u tries; dialing again",
-	    rd->sync_send_failures);
+	/* Once per outage, not every 3 s while schedd is away. */
+	if (rd->sync_send_failures <= ROUTED_REDIAL_AFTER)
+		log_warnx("schedd.ipc: no connection after %u tries; dialing "
+		    "again", rd->sync_send_failures);
+	else
+		log_debug("schedd.ipc: still no connection; dialing again");
 	if (rd->req.open)
 		ev_io_del(rd->loop, rd->req.recv_fd);
 	if (bus_redial(&rd->req, err, sizeof(err)) != 0) {
@@ -227,6 +234,7 @@ routed_send_sync(struct routed *rd)
 	} else {
 		rd->sync_inflight = true;
 		rd->sync_send_failures = 0;
+		rd->sync_sent_ms = mono_ms();
 	}
 	/* nng resends the request itself; this timer covers send errors. */
 	ev_timer_start(rd->loop, &rd->sync_timer, ROUTED_SYNC_RETRY_MS);
@@ -240,7 +248,14 @@ routed_sync_timer_cb(struct ev_loop *loop, void *arg)
 	(void)loop;
 	if (!rd->state.synced && !rd->sync_inflight)
 		routed_send_sync(rd);
-	else if (!rd->state.synced)
+	else if (!rd->state.synced &&
+	    mono_ms() - rd->sync_sent_ms >= ROUTED_SYNC_STUCK_MS) {
+		log_warnx("schedd.ipc: no snapshot %d s after asking; dialing "
+		    "again", ROUTED_SYNC_STUCK_MS / 1000);
+		routed_redial(rd);
+		rd->sync_inflight = false;
+		routed_send_sync(rd);
+	} else if (!rd->state.synced)
 		ev_timer_start(rd->loop, &rd->sync_timer, ROUTED_SYNC_RETRY_MS);
 }
 

@@ -74,6 +74,7 @@ struct routed {
 	bool			 sync_inflight;
 	bool			 sync_again;	/* reconnected during that sync */
 	unsigned		 sync_send_failures;	/* in a row */
+	int64_t			 sync_sent_ms;	/* mono ms of the one in flight */
 	bool			 ever_synced;
 	bool			 deletes_allowed;	/* routed_delete_gate */
 	uint64_t		 req_id;
