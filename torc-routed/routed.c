@@ -200,8 +200,10 @@ routed_redial(struct routed *rd)
 {
 	char err[256];
 
-	/* Once per outage, not every 3 s while schedd is away. */
-	if (rd->sync_send_failures <= ROUTED_REDIAL_AFTER)
+	/* Once per outage, not every 3 s while schedd is away (the stuck
+	 * sync case says so itself). */
+	if (rd->sync_send_failures > 0 &&
+	    rd->sync_send_failures <= ROUTED_REDIAL_AFTER)
 		log_warnx("schedd.ipc: no connection after %u tries; dialing "
 		    "again", rd->sync_send_failures);
 	else
@@ -236,7 +238,8 @@ routed_send_sync(struct routed *rd)
 		rd->sync_send_failures = 0;
 		rd->sync_sent_ms = mono_ms();
 	}
-	/* nng resends the request itself; this timer covers send errors. */
+	/* nng resends the request itself over a connection; this timer
+	 * covers send errors and a request left without one. */
 	ev_timer_start(rd->loop, &rd->sync_timer, ROUTED_SYNC_RETRY_MS);
 }
 
