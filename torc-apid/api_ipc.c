@@ -93,7 +93,8 @@ chan_redial(struct api_chan *ch)
 		log_warnx("%s: %s", ch->peer, err);
 		return;
 	}
-	bus_watch(&ch->sock, ch->ad->loop, chan_recv_cb, ch);
+	if (bus_watch(&ch->sock, ch->ad->loop, chan_recv_cb, ch) != 0)
+		log_warnx("%s: cannot watch the new socket", ch->peer);
 }
 
 static void

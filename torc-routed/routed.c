@@ -216,7 +216,8 @@ routed_redial(struct routed *rd)
 	}
 	nng_socket_set_ms(rd->req.sock, NNG_OPT_REQ_RESENDTIME,
 	    ROUTED_SYNC_RESEND_MS);
-	bus_watch(&rd->req, rd->loop, routed_req_cb, rd);
+	if (bus_watch(&rd->req, rd->loop, routed_req_cb, rd) != 0)
+		log_warnx("schedd.ipc: cannot watch the new socket");
 }
 
 static void

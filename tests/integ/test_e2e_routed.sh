@@ -74,7 +74,6 @@ clear_logs() {
 	sim_ctl DELETE /consul/requests >/dev/null
 	sim_ctl DELETE /switch/requests >/dev/null
 }
-synced_count() { grep -c 'synced with torc-schedd' "$ROUTED_LOG" 2>/dev/null; }
 
 converges "Consul and the switch hold exactly what runs, plus the foreign entries"
 SL_IP=$(svc dns-sl1 ip)

@@ -212,7 +212,6 @@ static struct {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;	/* stream readers */
 	pthread_cond_t tcv;	/* the timer: stop and timer_kick() */
-	bool	 kicked;	/* something is due now: tick at once */
 	bool	 alloc_due;	/* REVIVE: allocate at the next tick */
 	bool	 running;
 	bool	 stopping;
@@ -2868,13 +2867,13 @@ tick(int64_t now)
 
 /*
  * Something is due now (a REVIVE's allocation, a task that starts or
- * stops with no delay): wake the timer.  Kicks that come while it runs
- * or waits for the lock fold into one tick.
+ * stops with no delay): wake the timer.  Callers hold M.mu, as the timer
+ * does through a whole tick, so a kick always finds it waiting or about
+ * to wait, and kicks that come meanwhile fold into one tick.
  */
 static void
 timer_kick(void)
 {
-	M.kicked = true;
 	pthread_cond_signal(&M.tcv);
 }
 
@@ -2892,10 +2891,7 @@ timer_main(void *arg)
 	while (!M.stopping) {
 		struct timespec ts;
 
-		M.kicked = false;
 		tick(now_ms());
-		if (M.kicked)
-			continue;
 		clock_gettime(CLOCK_REALTIME, &ts);
 		ts.tv_nsec += SM_TICK_MS * 1000000;
 		if (ts.tv_nsec >= 1000000000) {
