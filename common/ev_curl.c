@@ -5,6 +5,8 @@
 
 #include <string.h>
 
+#include "monotime.h"
+
 static void
 ev_curl_io_cb(struct ev_loop *loop, int fd, int revents, void *arg)
 {
@@ -31,6 +33,20 @@ ev_curl_timer_cb(struct ev_loop *loop, void *arg)
 	(void)loop;
 	curl_multi_socket_action(ec->multi, CURL_SOCKET_TIMEOUT, 0, &running);
 	ec->after(ec->arg);
+}
+
+void
+ev_curl_run_due(struct ev_curl *ec)
+{
+	/*
+	 * Only a timer already due: curl reports a new timeout only when
+	 * it changes, so a timer stopped early would be lost.
+	 */
+	if (ec->multi == NULL || !ev_timer_active(&ec->timer) ||
+	    ec->timer.due > mono_ms())
+		return;
+	ev_timer_stop(ec->loop, &ec->timer);
+	ev_curl_timer_cb(ec->loop, ec);
 }
 
 /* CURLMOPT_SOCKETFUNCTION: watch (or stop watching) one of curl's fds. */

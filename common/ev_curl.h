@@ -26,6 +26,13 @@ struct ev_curl {
 /* Create the multi handle on loop; -1 if curl could not. */
 int	ev_curl_init(struct ev_curl *ec, struct ev_loop *loop,
 	    void (*after)(void *arg), void *arg);
+/*
+ * Run now what curl has due now (a transfer just added: its request goes
+ * out) rather than on the loop's next round, then `after`.  Only from
+ * the top of a loop callback, never from within curl's callbacks or
+ * `after`.
+ */
+void	ev_curl_run_due(struct ev_curl *ec);
 /* Stop the timer and free the multi handle (easy handles removed first). */
 void	ev_curl_fini(struct ev_curl *ec);
 

@@ -248,6 +248,13 @@ int
 atomic_write_file(const char *path, const void *buf, size_t len, char *err,
     size_t errlen)
 {
+	return replace_file(path, buf, len, true, err, errlen);
+}
+
+int
+replace_file(const char *path, const void *buf, size_t len, bool durable,
+    char *err, size_t errlen)
+{
 	char tmp[4096], dir[4096];
 	const char *p = buf;
 	int fd, dfd;
@@ -275,7 +282,7 @@ atomic_write_file(const char *path, const void *buf, size_t len, char *err,
 		p += n;
 		len -= (size_t)n;
 	}
-	if (fsync(fd) != 0) {
+	if (durable && fsync(fd) != 0) {
 		snprintf(err, errlen, "fsync %s: %s", tmp, strerror(errno));
 		goto fail;
 	}
@@ -289,6 +296,8 @@ atomic_write_file(const char *path, const void *buf, size_t len, char *err,
 		snprintf(err, errlen, "rename %s: %s", path, strerror(errno));
 		goto fail;
 	}
+	if (!durable)
+		return 0;
 	tstrlcpy(dir, path, sizeof(dir));
 	dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd >= 0) {

@@ -49,6 +49,13 @@ int	mkdir_p(const char *path, mode_t mode, char *err, size_t errlen);
  */
 int	atomic_write_file(const char *path, const void *buf, size_t len,
 	    char *err, size_t errlen);
+/*
+ * The same; with durable false, without the two fsyncs: the file is never
+ * torn and a restarted process reads it (the page cache outlives the
+ * process), but a crash of the machine may leave the previous version.
+ */
+int	replace_file(const char *path, const void *buf, size_t len,
+	    bool durable, char *err, size_t errlen);
 
 /*
  * Read a whole file into a NUL-terminated buffer (caller frees *buf).

@@ -9,7 +9,7 @@
  *	10.1.0.5/32 10.250.3.21
  * The next hop is informational; ownership is by prefix.  Always written
  * whole through a temporary file and a rename, so it is never torn;
- * "durable" writes also wait for the disk (atomic_write_file).
+ * "durable" writes also wait for the disk (replace_file).
  * No logging: errors go back to the caller.
  */
 #include "route.h"
@@ -124,59 +124,13 @@ route_state_parse(const char *buf, size_t len, route_state_cb *cb, void *arg)
 	return skipped;
 }
 
-/*
- * Replace path by a complete new file (temporary file and rename), without
- * waiting for the disk: a crash of the process cannot leave a torn file,
- * and the page cache outlives the process.
- */
-static int
-write_replace(const char *path, const char *buf, size_t len, char *err,
-    size_t errlen)
-{
-	char tmp[1100];
-	int fd;
-
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.new", path) >=
-	    sizeof(tmp)) {
-		snprintf(err, errlen, "%s: path too long", path);
-		return -1;
-	}
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-	    0644)) < 0) {
-		snprintf(err, errlen, "open %s: %s", tmp, strerror(errno));
-		return -1;
-	}
-	while (len > 0) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			snprintf(err, errlen, "write %s: %s", tmp,
-			    strerror(errno));
-			close(fd);
-			unlink(tmp);
-			return -1;
-		}
-		buf += n;
-		len -= (size_t)n;
-	}
-	if (close(fd) != 0 || rename(tmp, path) != 0) {
-		snprintf(err, errlen, "write %s: %s", path, strerror(errno));
-		unlink(tmp);
-		return -1;
-	}
-	return 0;
-}
-
 int
 route_state_save(const struct route_table *t, const char *path,
     bool durable, char *err, size_t errlen)
 {
 	size_t len;
 	char *buf = route_state_format(t, &len);
-	int rv = durable ? atomic_write_file(path, buf, len, err, errlen) :
-	    write_replace(path, buf, len, err, errlen);
+	int rv = replace_file(path, buf, len, durable, err, errlen);
 
 	free(buf);
 	return rv;

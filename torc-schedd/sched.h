@@ -41,6 +41,10 @@ struct sched_now {
 #define SCHED_REFUSE_RECONCILING 1.0
 /* Placement waits this long after reconciliation ended (late answers). */
 #define SCHED_SETTLE_MS		1000
+/* Counters-only SCHED_STATUS changes wait at most this long. */
+#define SCHED_STATUS_DELAY_MS	200
+/* A state file written without fsync is fsynced within this. */
+#define SCHED_SYNC_DELAY_MS	200
 #define SCHED_REASON_MAX	160
 
 /* ------------------------------------------------------------------ */
@@ -263,11 +267,12 @@ struct sched_persist {
 };
 
 /*
- * Write dir/schedd.state atomically (fsynced): every on-demand service
- * that is wanted and every live task.  Returns 0 or -1 with err.
+ * Write dir/schedd.state atomically: every on-demand service that is
+ * wanted and every live task.  durable: fsynced (see replace_file).
+ * Returns 0 or -1 with err.
  */
 int	sched_persist_save(const char *dir, const struct sched_state *st,
-	    char *err, size_t errlen);
+	    bool durable, char *err, size_t errlen);
 /*
  * Read dir/schedd.state into *p (free with sched_persist_free).  A
  * missing file is an empty state (0).  An unreadable or corrupt file is
@@ -298,6 +303,18 @@ struct sched_hooks {
 	 * flush per burst, not per update).  NULL: flush at once.
 	 */
 	void	(*flush_soon)(void *arg);
+	/*
+	 * Optional: call sched_status_flush() within a fraction of a second
+	 * (SCHED_STATUS_DELAY_MS), once: only counters moved.  NULL: publish
+	 * them at once.
+	 */
+	void	(*status_soon)(void *arg);
+	/*
+	 * Optional: call sched_persist_sync() within SCHED_SYNC_DELAY_MS,
+	 * once: the state file was written without waiting for the disk.
+	 * NULL: every write waits for the disk.
+	 */
+	void	(*sync_soon)(void *arg);
 	void	*arg;
 };
 
@@ -330,6 +347,9 @@ struct sched {
 	int64_t			 master_heard_ms;
 	bool			 suppressed;
 	bool			 persist_dirty;
+	bool			 sync_pending;	/* written, not yet fsynced */
+	bool			 hold_writes;	/* sched_hold_writes() */
+	bool			 held;		/* a durable write waits */
 	int64_t			 last_reconcile_s;
 	/* What the last SCHED_STATUS said (counters compared at flush). */
 	struct tmsg_sched_status last_status;
@@ -389,6 +409,20 @@ int	sched_forget_framework(struct sched *s, char *msg, size_t msglen);
 void	sched_status(const struct sched *s, struct tmsg_sched_status *st);
 /* Publish a SCHED_STATUS now. */
 void	sched_publish_status(struct sched *s);
+/* Publish SCHED_STATUS if anything in it moved (see hooks.status_soon). */
+void	sched_status_flush(struct sched *s);
+/* Make the state file durable if a write has not waited for the disk. */
+void	sched_persist_sync(struct sched *s);
+/*
+ * Around a request whose answer must wait for its changes to be on disk
+ * but whose Mesos calls need not: sched_hold_writes() before handling it
+ * keeps the state file as it is; after it the daemon sends the queued
+ * calls (a REVIVE goes out while the disk works), then
+ * sched_release_writes() writes the file, durably, if the request
+ * changed it, and only then the answer goes.
+ */
+void	sched_hold_writes(struct sched *s);
+void	sched_release_writes(struct sched *s);
 /* Publish every dirty service and node, write the state file if due. */
 void	sched_flush(struct sched *s);
 void	sched_logf(struct sched *s, enum sched_log_level lvl,

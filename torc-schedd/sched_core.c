@@ -120,23 +120,41 @@ sched_publish_status(struct sched *s)
 	s->last_status.master = NULL;
 }
 
-/* Publish SCHED_STATUS when a counter moved since the last one. */
+/*
+ * Publish SCHED_STATUS when something moved since the last one.  A change
+ * of the connection (subscribed, reconciled, reconciliation time) goes at
+ * once: routed waits for `reconciled`.  Counters alone move with every
+ * offer and update, several times per task started, and only feed
+ * /metrics: they go at most a few times a second (hooks.status_soon), so
+ * that each start does not wake every subscriber for each counter.
+ */
 static void
-status_if_changed(struct sched *s)
+status_if_changed(struct sched *s, bool counters_now)
 {
 	struct tmsg_sched_status st;
 	const struct tmsg_sched_status *p = &s->last_status;
 
 	sched_status(s, &st);
-	if (st.offers_received != p->offers_received ||
-	    st.offers_declined != p->offers_declined ||
-	    st.tasks_launched != p->tasks_launched ||
-	    st.updates_received != p->updates_received ||
-	    st.subscribes != p->subscribes ||
+	if (st.subscribes != p->subscribes ||
 	    st.connected_since != p->connected_since ||
 	    st.last_reconcile != p->last_reconcile ||
 	    st.reconciled != p->reconciled)
 		sched_publish_status(s);
+	else if (st.offers_received != p->offers_received ||
+	    st.offers_declined != p->offers_declined ||
+	    st.tasks_launched != p->tasks_launched ||
+	    st.updates_received != p->updates_received) {
+		if (counters_now || s->hooks.status_soon == NULL)
+			sched_publish_status(s);
+		else
+			s->hooks.status_soon(s->hooks.arg);
+	}
+}
+
+void
+sched_status_flush(struct sched *s)
+{
+	status_if_changed(s, true);
 }
 
 static void
@@ -193,11 +211,69 @@ offers_policy(struct sched *s)
 	}
 }
 
-void
-sched_flush(struct sched *s)
+/*
+ * Write the state file if it changed.  durable: wait for the disk (and
+ * make an earlier write that did not wait durable too).  Otherwise the
+ * write is only safe from a crash of the process, and hooks.sync_soon
+ * has it fsynced shortly (without that hook, or while writes are held,
+ * the write is made durable at once or at sched_release_writes()).
+ * While writes are held a durable write waits for the release; a
+ * write-ahead (not durable) is still made at once.
+ */
+static void
+persist_now(struct sched *s, bool durable)
 {
 	char err[512];
 
+	if (s->state_dir == NULL)
+		return;
+	if (durable && s->hold_writes) {
+		s->held = true;
+		return;
+	}
+	if (s->hooks.sync_soon == NULL && !s->hold_writes)
+		durable = true;
+	if (!s->persist_dirty && !(durable && s->sync_pending))
+		return;
+	if (sched_persist_save(s->state_dir, &s->st, durable, err,
+	    sizeof(err)) != 0) {
+		sched_logf(s, SCHED_LOG_ERROR, "state file: %s", err);
+		return;
+	}
+	s->persist_dirty = false;
+	s->sync_pending = !durable;
+	if (s->sync_pending && s->hooks.sync_soon != NULL)
+		s->hooks.sync_soon(s->hooks.arg);
+}
+
+void
+sched_persist_sync(struct sched *s)
+{
+	persist_now(s, true);
+}
+
+void
+sched_hold_writes(struct sched *s)
+{
+	s->hold_writes = true;
+	s->held = false;
+}
+
+void
+sched_release_writes(struct sched *s)
+{
+	bool now = s->held || s->persist_dirty ||
+	    (s->sync_pending && s->hooks.sync_soon == NULL);
+
+	s->hold_writes = false;
+	s->held = false;
+	if (now)
+		persist_now(s, true);
+}
+
+void
+sched_flush(struct sched *s)
+{
 	for (size_t i = 0; i < s->st.n_svcs; i++)
 		if (s->st.svcs[i]->dirty)
 			publish_svc(s, s->st.svcs[i]);
@@ -212,15 +288,10 @@ sched_flush(struct sched *s)
 		n->dirty = false;
 	}
 	offers_policy(s);
-	/* Counters (metrics) follow at the pace of flushes, not statesync. */
-	status_if_changed(s);
-	if (s->persist_dirty && s->state_dir != NULL) {
-		if (sched_persist_save(s->state_dir, &s->st, err,
-		    sizeof(err)) != 0)
-			sched_logf(s, SCHED_LOG_ERROR, "state file: %s", err);
-		else
-			s->persist_dirty = false;
-	}
+	status_if_changed(s, false);
+	/* A write still waiting for the disk stays with its timer. */
+	if (s->persist_dirty)
+		persist_now(s, true);
 }
 
 /*
@@ -574,9 +645,19 @@ launch(struct sched *s, struct sched_node *node, const char *agent_id,
 		sched_event(s, svcs[i], SVC_EV_LAUNCH, now);
 		n_vols += svcs[i]->t.n_volumes;
 	}
-	/* Write-ahead: the task ids are on disk before the ACCEPT. */
+	/*
+	 * Write-ahead: the task ids are in the state file before the
+	 * ACCEPT, so a restarted schedd reconciles them by id.  The write
+	 * does not wait for the disk (it is fsynced within
+	 * SCHED_SYNC_DELAY_MS): should the machine itself crash meanwhile,
+	 * the group is still wanted (that write was durable) and the task
+	 * is adopted by its service's name when reconciliation reports it.
+	 * Only the write: the rest of the flush (publishing, SUPPRESS once
+	 * nothing is pending) waits for the caller's, so the ACCEPT is the
+	 * first call queued.
+	 */
 	s->persist_dirty = true;
-	sched_flush(s);
+	persist_now(s, false);
 	vols = xcalloc(n_vols + 1, sizeof(*vols));
 	for (size_t i = 0; i < n; i++) {
 		struct tmsg_service *t = &svcs[i]->t;

@@ -579,6 +579,12 @@ mesos_call_kick(struct mesos_conn *c)
 	    q->body.len);
 }
 
+void
+mesos_send_now(struct mesos_conn *c)
+{
+	ev_curl_run_due(&c->curl);
+}
+
 static void
 mesos_call_retry_cb(struct ev_loop *loop, void *arg)
 {

@@ -161,6 +161,12 @@ struct mesos_conn *mesos_new(struct ev_loop *loop,
 void	mesos_free(struct mesos_conn *c);
 /* Subscribe now; re-subscribes by itself on every failure. */
 void	mesos_start(struct mesos_conn *c);
+/*
+ * Send a call just queued now, not on the loop's next round.  Only from
+ * the top of a loop callback: what the connection has received meanwhile
+ * may be handled (callbacks run) before it returns.
+ */
+void	mesos_send_now(struct mesos_conn *c);
 
 enum mesos_conn_state mesos_state(const struct mesos_conn *c);
 const char *mesos_framework_id(const struct mesos_conn *c);	/* "" */

@@ -55,7 +55,7 @@ field_ok(const char *s)
 
 int
 sched_persist_save(const char *dir, const struct sched_state *st,
-    char *err, size_t errlen)
+    bool durable, char *err, size_t errlen)
 {
 	struct pbuf b = { 0 };
 	char path[4096];
@@ -93,7 +93,7 @@ sched_persist_save(const char *dir, const struct sched_state *st,
 		pb_add(&b, "\n");
 	}
 	snprintf(path, sizeof(path), "%s/%s", dir, SCHED_STATE_FILE);
-	rv = atomic_write_file(path, b.p, b.len, err, errlen);
+	rv = replace_file(path, b.p, b.len, durable, err, errlen);
 	free(b.p);
 	return rv;
 }

@@ -46,22 +46,50 @@ schedd_publish(void *arg, const struct tmsg *m)
 }
 
 static void
-schedd_flush_cb(struct ev_loop *loop, void *arg)
+schedd_later_cb(struct ev_loop *loop, void *arg)
 {
-	struct schedd *sd = arg;
+	struct schedd_later *l = arg;
 
 	(void)loop;
-	sched_flush(&sd->core);
+	l->fn(&l->sd->core);
+}
+
+static void
+schedd_later_init(struct schedd *sd, struct schedd_later *l,
+    void (*fn)(struct sched *))
+{
+	l->sd = sd;
+	l->fn = fn;
+	ev_timer_init(&l->timer, schedd_later_cb, l);
+}
+
+/* Run l's function in ms, once however often asked meanwhile. */
+static void
+schedd_later(struct schedd_later *l, int64_t ms)
+{
+	if (!ev_timer_active(&l->timer))
+		ev_timer_start(l->sd->loop, &l->timer, ms);
 }
 
 /* Flush once the loop has handled what is pending (a burst of updates). */
 static void
 schedd_flush_soon(void *arg)
 {
-	struct schedd *sd = arg;
+	schedd_later(&((struct schedd *)arg)->flush, 0);
+}
 
-	if (!ev_timer_active(&sd->flush_timer))
-		ev_timer_start(sd->loop, &sd->flush_timer, 0);
+/* Counters moved: publish them within SCHED_STATUS_DELAY_MS. */
+static void
+schedd_status_soon(void *arg)
+{
+	schedd_later(&((struct schedd *)arg)->status, SCHED_STATUS_DELAY_MS);
+}
+
+/* The state file was written without fsync: make it durable soon. */
+static void
+schedd_sync_soon(void *arg)
+{
+	schedd_later(&((struct schedd *)arg)->sync, SCHED_SYNC_DELAY_MS);
 }
 
 static void
@@ -237,7 +265,16 @@ schedd_rep_cb(struct ev_loop *loop, int fd, int revents, void *arg)
 			continue;
 		}
 		now = schedd_now();
+		/*
+		 * The answer waits for the request's changes to be on disk;
+		 * its Mesos calls (a REVIVE for a started group) do not: they
+		 * go out first, and the master works while the disk does.
+		 */
+		sched_hold_writes(&sd->core);
 		sched_ipc_handle(&sd->core, &m, &rep, &now);
+		if (sd->mc != NULL)
+			mesos_send_now(sd->mc);
+		sched_release_writes(&sd->core);
 		if (rep.type == TMSG_ERROR)
 			log_warnx("schedd.ipc: %s", rep.u.error.message);
 		schedd_reply(sd, &rep);
@@ -319,8 +356,12 @@ schedd_init(struct schedd *sd, struct torc_config *cfg,
 		return -1;
 	}
 	hooks.flush_soon = schedd_flush_soon;
+	hooks.status_soon = schedd_status_soon;
+	hooks.sync_soon = schedd_sync_soon;
 	hooks.arg = sd;
-	ev_timer_init(&sd->flush_timer, schedd_flush_cb, sd);
+	schedd_later_init(sd, &sd->flush, sched_flush);
+	schedd_later_init(sd, &sd->status, sched_status_flush);
+	schedd_later_init(sd, &sd->sync, sched_persist_sync);
 	sched_init(&sd->core, cfg, opts->state_dir, &hooks, sd->instance,
 	    &now);
 	if (schedd_mesos_init(sd) != 0)
@@ -351,11 +392,22 @@ schedd_run(struct schedd *sd)
 void
 schedd_shutdown(struct schedd *sd)
 {
-	/* Changes still waiting for a coalesced flush go out (and to disk). */
-	if (ev_timer_active(&sd->flush_timer)) {
-		ev_timer_stop(sd->loop, &sd->flush_timer);
-		sched_flush(&sd->core);
+	/*
+	 * Deferred work is done now: changes waiting for a coalesced flush
+	 * go out (and to disk), then counters, then a state file written
+	 * without fsync is fsynced.
+	 */
+	if (sd->loop != NULL) {
+		struct schedd_later *l[] = { &sd->flush, &sd->status,
+		    &sd->sync };
+
+		for (size_t i = 0; i < sizeof(l) / sizeof(l[0]); i++)
+			if (ev_timer_active(&l[i]->timer)) {
+				ev_timer_stop(sd->loop, &l[i]->timer);
+				l[i]->fn(&sd->core);
+			}
 	}
+	sched_persist_sync(&sd->core);
 	if (sd->mc != NULL) {
 		mesos_free(sd->mc);
 		sd->mc = NULL;

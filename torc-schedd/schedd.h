@@ -30,7 +30,14 @@ struct schedd {
 	struct ev_timer		 stateclean_timer;
 	struct ev_timer		 health_timer;
 	struct ev_timer		 tick_timer;
-	struct ev_timer		 flush_timer;	/* coalesced sched_flush */
+	/* Core work deferred and coalesced (see the core's hooks). */
+	struct schedd_later {
+		struct ev_timer	 timer;
+		struct schedd	*sd;
+		void		(*fn)(struct sched *);
+	}			 flush,		/* sched_flush */
+				 status,	/* sched_status_flush */
+				 sync;		/* sched_persist_sync */
 };
 
 /* schedd.c */

@@ -45,6 +45,18 @@ static struct {
 	char	*explicit_ids[STUB_MAX];
 	size_t	 n_explicit;
 	int	 forget;
+	/* Call order: each call's number (1, 2, ...), the last of a kind. */
+	int	 n_calls;
+	int	 launch_call;
+	int	 suppress_call;
+	/* If set: the state file in this dir, as it was at the first launch. */
+	const char *state_dir;
+	char	*state_at_launch;
+	/* What mesos_get_stats() answers. */
+	struct mesos_stats stats;
+	/* hooks.sync_soon and hooks.status_soon calls (stub_hooks_soon). */
+	int	 sync_soon;
+	int	 status_soon;
 	/* Published messages (deep copies) and log lines. */
 	struct tmsg pub[4096];
 	size_t	 n_pub;
@@ -68,6 +80,7 @@ stub_reset(void)
 		tmsg_free(&stub.pub[i]);
 	for (size_t i = 0; i < stub.n_logs; i++)
 		free(stub.logs[i]);
+	free(stub.state_at_launch);
 	memset(&stub, 0, sizeof(stub));
 }
 
@@ -79,7 +92,18 @@ mesos_launch(struct mesos_conn *c, const char *const *offer_ids,
 	(void)c;
 	(void)offer_ids;
 	stub.n_launch_calls++;
+	stub.launch_call = ++stub.n_calls;
 	stub.last_refuse = refuse_seconds;
+	if (stub.state_dir != NULL && stub.state_at_launch == NULL) {
+		char path[512], err[256];
+		size_t len;
+
+		snprintf(path, sizeof(path), "%s/%s", stub.state_dir,
+		    SCHED_STATE_FILE);
+		if (read_file(path, 1 << 20, &stub.state_at_launch, &len, err,
+		    sizeof(err)) != 0)
+			stub.state_at_launch = xstrdup("");
+	}
 	if (stub.launch_rv != 0)
 		return stub.launch_rv;
 	for (size_t i = 0; i < n_tasks && stub.n_launches < STUB_MAX; i++) {
@@ -101,6 +125,7 @@ mesos_decline(struct mesos_conn *c, const char *const *offer_ids, size_t n,
 {
 	(void)c;
 	(void)offer_ids;
+	stub.n_calls++;
 	stub.n_declined += n;
 	stub.last_refuse = refuse_seconds;
 	return 0;
@@ -121,6 +146,7 @@ mesos_suppress(struct mesos_conn *c)
 {
 	(void)c;
 	stub.suppress++;
+	stub.suppress_call = ++stub.n_calls;
 	return 0;
 }
 
@@ -129,6 +155,7 @@ mesos_revive(struct mesos_conn *c)
 {
 	(void)c;
 	stub.revive++;
+	stub.n_calls++;
 	return 0;
 }
 
@@ -194,7 +221,7 @@ void
 mesos_get_stats(const struct mesos_conn *c, struct mesos_stats *st)
 {
 	(void)c;
-	memset(st, 0, sizeof(*st));
+	*st = stub.stats;
 }
 
 /* Hooks: keep a deep copy of every published message and log line. */
@@ -238,6 +265,41 @@ STUB_UNUSED static const struct sched_hooks stub_hooks = {
 	.log = stub_log,
 	.arg = NULL,
 };
+
+STUB_UNUSED static void
+stub_sync_soon(void *arg)
+{
+	(void)arg;
+	stub.sync_soon++;
+}
+
+STUB_UNUSED static void
+stub_status_soon(void *arg)
+{
+	(void)arg;
+	stub.status_soon++;
+}
+
+/* As a daemon's: the state file fsynced later, counters published later. */
+STUB_UNUSED static const struct sched_hooks stub_hooks_soon = {
+	.publish = stub_publish,
+	.log = stub_log,
+	.sync_soon = stub_sync_soon,
+	.status_soon = stub_status_soon,
+	.arg = NULL,
+};
+
+/* How many SCHED_STATUS were published? */
+STUB_UNUSED static size_t
+stub_n_status(void)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < stub.n_pub; i++)
+		if (stub.pub[i].type == TMSG_SCHED_STATUS)
+			n++;
+	return n;
+}
 
 /* Was a line containing text logged? */
 STUB_UNUSED static bool

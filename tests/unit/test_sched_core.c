@@ -140,10 +140,57 @@ offers_are_suppressed_when_nothing_is_pending_and_revived_for_work(
 	core_offer(f, "br2");
 	assert_int_equal(stub.suppress, 1);
 	assert_true(f->s.suppressed);
+	/*
+	 * The launch that left nothing pending is queued before the
+	 * SUPPRESS: calls go one at a time, and the task should not wait
+	 * for a call it does not need.
+	 */
+	assert_true(stub.launch_call > 0);
+	assert_true(stub.suppress_call > stub.launch_call);
 	assert_int_equal(sched_start_group(&f->s, "dns-sched", &f->now, msg,
 	    sizeof(msg), NULL, NULL), 200);
 	assert_int_equal(stub.revive, 1);
 	assert_false(f->s.suppressed);
+	core_free(f);
+}
+
+static void
+counters_alone_are_published_later_and_the_connection_at_once(
+    void **state)
+{
+	struct core_fix *f = core_new(false);
+	size_t n0;
+
+	(void)state;
+	f->s.hooks = stub_hooks_soon;
+	core_subscribe(f);
+	n0 = stub_n_status();
+	assert_true(n0 >= 1);
+	/* An offer moves counters only: the daemon is asked to flush them. */
+	stub.stats.offers_received = 1;
+	stub.stats.tasks_launched = 2;
+	core_offer(f, "wedge");
+	assert_int_equal(stub_n_status(), n0);
+	assert_true(stub.status_soon >= 1);
+	sched_status_flush(&f->s);
+	assert_int_equal(stub_n_status(), n0 + 1);
+	assert_int_equal(stub.pub[stub.n_pub - 1].type, TMSG_SCHED_STATUS);
+	assert_int_equal(stub.pub[stub.n_pub - 1].u.status.offers_received,
+	    1);
+	assert_int_equal(stub.pub[stub.n_pub - 1].u.status.tasks_launched, 2);
+	/* Nothing moved since: nothing more. */
+	sched_status_flush(&f->s);
+	assert_int_equal(stub_n_status(), n0 + 1);
+	/* The connection (here a new subscription) goes at once. */
+	stub.status_soon = 0;
+	stub.stats.subscribes = 2;
+	stub.stats.offers_received = 3;
+	sched_flush(&f->s);
+	assert_int_equal(stub_n_status(), n0 + 2);
+	assert_int_equal(stub.status_soon, 0);
+	assert_int_equal(stub.pub[stub.n_pub - 1].u.status.subscribes, 2);
+	assert_int_equal(stub.pub[stub.n_pub - 1].u.status.offers_received,
+	    3);
 	core_free(f);
 }
 
@@ -580,6 +627,7 @@ main(void)
 		cmocka_unit_test(all_offers_of_one_agent_are_pooled_into_one_accept),
 		cmocka_unit_test(unused_offers_are_declined_with_a_refuse_filter),
 		cmocka_unit_test(offers_are_suppressed_when_nothing_is_pending_and_revived_for_work),
+		cmocka_unit_test(counters_alone_are_published_later_and_the_connection_at_once),
 		cmocka_unit_test(subscribing_reconciles_every_live_task_including_launching_ones),
 		cmocka_unit_test(a_running_update_records_ip_container_and_publishes_at_once),
 		cmocka_unit_test(published_messages_carry_consecutive_sequence_numbers),

@@ -71,13 +71,102 @@ launched_tasks_are_written_before_the_accept(void **state)
 
 	(void)state;
 	core_subscribe(f);
+	stub.state_dir = f->dir;	/* the file as the ACCEPT is queued */
 	core_offer(f, "wedge");
-	text = slurp(f->dir);
+	text = stub.state_at_launch;
 	assert_non_null(text);
 	assert_true(strncmp(text, "torc-schedd-state\t1\n", 20) == 0);
 	assert_non_null(strstr(text, "task\tdns\tdns."));
 	assert_non_null(strstr(text, "\tagent-wedge\twedge\n"));
 	assert_non_null(strstr(text, "task\tpcp-wedge\tpcp-wedge."));
+	/* And it stays so. */
+	text = slurp(f->dir);
+	assert_non_null(text);
+	assert_string_equal(text, stub.state_at_launch);
+	free(text);
+	core_free(f);
+}
+
+/*
+ * With a daemon's hooks the write-ahead does not wait for the disk: it
+ * is made (a restarted process reads it) and the daemon is asked to
+ * fsync it soon, once.
+ */
+static void
+the_write_ahead_is_fsynced_later_when_the_daemon_can(void **state)
+{
+	struct core_fix *f = core_new(true);
+	char *text;
+
+	(void)state;
+	f->s.hooks = stub_hooks_soon;
+	core_subscribe(f);
+	stub.state_dir = f->dir;
+	core_offer(f, "wedge");
+	assert_non_null(stub.state_at_launch);
+	assert_non_null(strstr(stub.state_at_launch, "task\tdns\tdns."));
+	assert_int_equal(stub.sync_soon, 1);
+	assert_true(f->s.sync_pending);
+	sched_persist_sync(&f->s);
+	assert_false(f->s.sync_pending);
+	text = slurp(f->dir);
+	assert_non_null(text);
+	assert_string_equal(text, stub.state_at_launch);
+	free(text);
+	/* Nothing left to sync: nothing asked. */
+	sched_persist_sync(&f->s);
+	assert_int_equal(stub.sync_soon, 1);
+	core_free(f);
+}
+
+/*
+ * A request's changes wait for sched_release_writes (the daemon sends
+ * the Mesos calls in between); a launch meanwhile is still written
+ * ahead, and the release then makes everything durable.
+ */
+static void
+held_writes_wait_for_the_release_but_not_the_write_ahead(void **state)
+{
+	struct core_fix *f = core_new(true);
+	char msg[256], *text;
+
+	(void)state;
+	f->s.hooks = stub_hooks_soon;
+	core_subscribe(f);
+	core_offer(f, "wedge");
+	sched_persist_sync(&f->s);
+	sched_hold_writes(&f->s);
+	assert_int_equal(sched_start_group(&f->s, "dns-sched", &f->now, msg,
+	    sizeof(msg), NULL, NULL), 200);
+	text = slurp(f->dir);
+	assert_non_null(text);
+	assert_null(strstr(text, "ondemand\tdns-sched"));
+	free(text);
+	/* An offer handled before the release: written ahead of the ACCEPT. */
+	stub.state_dir = f->dir;
+	core_offer(f, "br1");
+	assert_non_null(stub.state_at_launch);
+	assert_non_null(strstr(stub.state_at_launch, "task\tdns-sched\t"));
+	assert_true(f->s.sync_pending);
+	sched_release_writes(&f->s);
+	/* The request's change is durable now, the launch's with it. */
+	assert_false(f->s.sync_pending);
+	assert_false(f->s.persist_dirty);
+	text = slurp(f->dir);
+	assert_non_null(text);
+	assert_non_null(strstr(text, "ondemand\tdns-sched\tdns-sched\n"));
+	assert_non_null(strstr(text, "task\tdns-sched\t"));
+	free(text);
+	/* Without the hold, a request writes at once. */
+	assert_int_equal(sched_kill(&f->s, "dns-sched", &f->now, msg,
+	    sizeof(msg)), 200);
+	core_update(f, core_svc(f, "dns-sched")->t.task_id, "br1",
+	    MESOS_TASK_KILLED);
+	text = slurp(f->dir);
+	assert_non_null(text);
+	assert_null(strstr(text, "ondemand\tdns-sched\tdns-sched\n"));
+	assert_null(strstr(text, "task\tdns-sched\t"));
+	assert_non_null(strstr(text, "ondemand\tdns-sched\tdns-sl1\n"));
 	free(text);
 	core_free(f);
 }
@@ -254,6 +343,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(launched_tasks_are_written_before_the_accept),
+		cmocka_unit_test(the_write_ahead_is_fsynced_later_when_the_daemon_can),
+		cmocka_unit_test(held_writes_wait_for_the_release_but_not_the_write_ahead),
 		cmocka_unit_test(after_a_restart_running_tasks_are_adopted_not_launched_again),
 		cmocka_unit_test(after_a_restart_a_task_the_master_says_is_gone_is_launched_again),
 		cmocka_unit_test(a_started_group_is_still_wanted_after_a_restart_and_a_killed_one_not),
