@@ -212,7 +212,6 @@ static struct {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;	/* stream readers */
 	pthread_cond_t tcv;	/* the timer: stop and timer_kick() */
-	bool	 alloc_due;	/* REVIVE: allocate at the next tick */
 	bool	 running;
 	bool	 stopping;
 	struct MHD_Daemon *mhd;
@@ -2857,17 +2856,15 @@ tick(int64_t now)
 			fw->next_hb = now + (int64_t)(M.hb_interval * 1000);
 		}
 	}
-	if (now >= M.next_alloc || M.alloc_due) {
+	if (now >= M.next_alloc) {
 		allocate(now);
-		M.alloc_due = false;
-		if (now >= M.next_alloc)
-			M.next_alloc = now + M.alloc_ms;
+		M.next_alloc = now + M.alloc_ms;
 	}
 }
 
 /*
- * Something is due now (a REVIVE's allocation, a task that starts or
- * stops with no delay): wake the timer.  Callers hold M.mu, as the timer
+ * Something is due now (a task that starts or stops with no delay): wake
+ * the timer.  Callers hold M.mu, as the timer
  * does through a whole tick, so a kick always finds it waiting or about
  * to wait, and kicks that come meanwhile fold into one tick.
  */
@@ -3402,14 +3399,12 @@ call_dispatch(struct framework *fw, const Call *c, const char **msg)
 		 * ends reviveOffers() with allocate(), offer at once rather
 		 * than at the next allocation interval.
 		 */
-		M.alloc_due = true;
-		timer_kick();
 		if (c->revive == NULL || c->revive->n_roles == 0) {
 			json_array_clear(fw->supp);
 			fw_clear_filters(fw, -1);
-			break;
 		}
-		for (size_t i = 0; i < c->revive->n_roles; i++) {
+		for (size_t i = 0; c->revive != NULL &&
+		    i < c->revive->n_roles; i++) {
 			const char *r = c->revive->roles[i];
 			size_t k;
 			json_t *v;
@@ -3422,6 +3417,7 @@ call_dispatch(struct framework *fw, const Call *c, const char **msg)
 			if (fw_role_index(fw, r) >= 0)
 				fw_clear_filters(fw, fw_role_index(fw, r));
 		}
+		allocate(now_ms());
 		break;
 	case MESOS__V1__SCHEDULER__CALL__TYPE__SUPPRESS: {
 		/* The roles given (all if none) get no offers (ref §2.1). */
