@@ -43,7 +43,7 @@ struct sched_now {
 #define SCHED_SETTLE_MS		1000
 /* Counters-only SCHED_STATUS changes wait at most this long. */
 #define SCHED_STATUS_DELAY_MS	200
-/* A state file written without fsync is fsynced within this. */
+/* A journal written without fdatasync is synced within this. */
 #define SCHED_SYNC_DELAY_MS	200
 #define SCHED_REASON_MAX	160
 
@@ -246,6 +246,7 @@ bool	sched_place_dep_ok(const struct sched_state *st,
 /* sched_persist.c: the state file                                     */
 
 #define SCHED_STATE_FILE	"schedd.state"
+#define SCHED_JOURNAL_FILE	"schedd.journal"
 
 struct sched_persist_task {
 	char	*service;
@@ -274,10 +275,21 @@ struct sched_persist {
 int	sched_persist_save(const char *dir, const struct sched_state *st,
 	    bool durable, char *err, size_t errlen);
 /*
- * Read dir/schedd.state into *p (free with sched_persist_free).  A
- * missing file is an empty state (0).  An unreadable or corrupt file is
- * moved aside to "<file>.corrupt.<epoch>" and -1 returned with err
- * saying what was wrong and where it went; *p is then empty.
+ * The journal (dir/schedd.journal): opened for appending (fd, or -1 with
+ * err); the task records of svcs appended in one write (0, or -1 with
+ * err).  Not synced: the caller fdatasyncs, and truncates the journal
+ * once the state file holds what it says.
+ */
+int	sched_journal_open(const char *dir, char *err, size_t errlen);
+int	sched_journal_append(int fd, struct sched_svc *const *svcs, size_t n,
+	    char *err, size_t errlen);
+/*
+ * Read dir/schedd.state, then the journal over it, into *p (free with
+ * sched_persist_free).  A missing file is an empty state (0).  An
+ * unreadable or corrupt file is moved aside to "<file>.corrupt.<epoch>"
+ * and -1 returned with err saying what was wrong and where it went; *p
+ * is then empty.  1: the state file was read but the journal was corrupt
+ * and moved aside (err says so); *p has the state file's records.
  */
 int	sched_persist_load(const char *dir, int64_t now_wall,
 	    struct sched_persist *p, char *err, size_t errlen);
@@ -311,7 +323,7 @@ struct sched_hooks {
 	void	(*status_soon)(void *arg);
 	/*
 	 * Optional: call sched_persist_sync() within SCHED_SYNC_DELAY_MS,
-	 * once: the state file was written without waiting for the disk.
+	 * once: the journal was written without waiting for the disk.
 	 * NULL: every write waits for the disk.
 	 */
 	void	(*sync_soon)(void *arg);
@@ -347,7 +359,9 @@ struct sched {
 	int64_t			 master_heard_ms;
 	bool			 suppressed;
 	bool			 persist_dirty;
-	bool			 sync_pending;	/* written, not yet fsynced */
+	int			 journal_fd;	/* -1: none */
+	bool			 journal_used;	/* appended since emptied */
+	bool			 journal_unsynced; /* appended, not synced */
 	bool			 hold_writes;	/* sched_hold_writes() */
 	bool			 held;		/* a durable write waits */
 	int64_t			 last_reconcile_s;
@@ -411,7 +425,7 @@ void	sched_status(const struct sched *s, struct tmsg_sched_status *st);
 void	sched_publish_status(struct sched *s);
 /* Publish SCHED_STATUS if anything in it moved (see hooks.status_soon). */
 void	sched_status_flush(struct sched *s);
-/* Make the state file durable if a write has not waited for the disk. */
+/* Make durable what has not waited for the disk (state file, journal). */
 void	sched_persist_sync(struct sched *s);
 /*
  * Around a request whose answer must wait for its changes to be on disk

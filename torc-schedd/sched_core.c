@@ -11,11 +11,13 @@
  */
 #include "sched.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <unistd.h>
 
 #include "sched_mesos.h"
 #include "util.h"
@@ -212,44 +214,93 @@ offers_policy(struct sched *s)
 }
 
 /*
- * Write the state file if it changed.  durable: wait for the disk (and
- * make an earlier write that did not wait durable too).  Otherwise the
- * write is only safe from a crash of the process, and hooks.sync_soon
- * has it fsynced shortly (without that hook, or while writes are held,
- * the write is made durable at once or at sched_release_writes()).
- * While writes are held a durable write waits for the release; a
- * write-ahead (not durable) is still made at once.
+ * Make durable what is not: the state file if it changed (written whole,
+ * fsynced; the journal is then emptied), else the journal's appends
+ * (fdatasync).  While writes are held (sched_hold_writes) this waits for
+ * the release.
  */
 static void
-persist_now(struct sched *s, bool durable)
+persist_now(struct sched *s)
 {
 	char err[512];
 
 	if (s->state_dir == NULL)
 		return;
-	if (durable && s->hold_writes) {
+	if (s->hold_writes) {
 		s->held = true;
 		return;
 	}
-	if (s->hooks.sync_soon == NULL && !s->hold_writes)
-		durable = true;
-	if (!s->persist_dirty && !(durable && s->sync_pending))
-		return;
-	if (sched_persist_save(s->state_dir, &s->st, durable, err,
-	    sizeof(err)) != 0) {
-		sched_logf(s, SCHED_LOG_ERROR, "state file: %s", err);
+	if (s->persist_dirty) {
+		if (sched_persist_save(s->state_dir, &s->st, true, err,
+		    sizeof(err)) != 0) {
+			sched_logf(s, SCHED_LOG_ERROR, "state file: %s", err);
+			return;
+		}
+		s->persist_dirty = false;
+		s->journal_unsynced = false;
+		if (s->journal_used && s->journal_fd >= 0) {
+			if (ftruncate(s->journal_fd, 0) != 0)
+				sched_logf(s, SCHED_LOG_ERROR, "journal: "
+				    "truncate: %s", strerror(errno));
+			else
+				s->journal_used = false;
+		}
 		return;
 	}
-	s->persist_dirty = false;
-	s->sync_pending = !durable;
-	if (s->sync_pending && s->hooks.sync_soon != NULL)
-		s->hooks.sync_soon(s->hooks.arg);
+	if (s->journal_unsynced && s->journal_fd >= 0) {
+		if (fdatasync(s->journal_fd) != 0)
+			sched_logf(s, SCHED_LOG_ERROR, "journal: fdatasync: %s",
+			    strerror(errno));
+		s->journal_unsynced = false;
+	}
+}
+
+/*
+ * Write-ahead of launches: the task ids of svcs are recorded before the
+ * ACCEPT.  Appended to the journal, not waiting for the disk (synced
+ * within SCHED_SYNC_DELAY_MS through hooks.sync_soon; at once without
+ * that hook): a restarted schedd reads it, as the page cache outlives the
+ * process; should the machine itself crash first, the service is still
+ * wanted (that write was durable) and its task is adopted by name when
+ * reconciliation reports it.  If the journal cannot be written, the state
+ * file is, durably, held writes or not.
+ */
+static void
+write_ahead(struct sched *s, struct sched_svc *const *svcs, size_t n,
+    bool was_dirty)
+{
+	char err[512];
+
+	if (s->state_dir == NULL)
+		return;
+	if (s->journal_fd >= 0 && sched_journal_append(s->journal_fd, svcs,
+	    n, err, sizeof(err)) == 0) {
+		s->journal_used = true;
+		/* The journal has the launches; other changes stay due. */
+		s->persist_dirty = was_dirty;
+		if (s->hooks.sync_soon != NULL) {
+			s->journal_unsynced = true;
+			s->hooks.sync_soon(s->hooks.arg);
+		} else if (fdatasync(s->journal_fd) != 0)
+			sched_logf(s, SCHED_LOG_ERROR, "journal: fdatasync: %s",
+			    strerror(errno));
+		return;
+	}
+	if (s->journal_fd >= 0)
+		sched_logf(s, SCHED_LOG_ERROR, "%s; writing the state file "
+		    "instead", err);
+	s->persist_dirty = true;
+	if (sched_persist_save(s->state_dir, &s->st, true, err,
+	    sizeof(err)) != 0)
+		sched_logf(s, SCHED_LOG_ERROR, "state file: %s", err);
+	else
+		s->persist_dirty = false;
 }
 
 void
 sched_persist_sync(struct sched *s)
 {
-	persist_now(s, true);
+	persist_now(s);
 }
 
 void
@@ -262,13 +313,12 @@ sched_hold_writes(struct sched *s)
 void
 sched_release_writes(struct sched *s)
 {
-	bool now = s->held || s->persist_dirty ||
-	    (s->sync_pending && s->hooks.sync_soon == NULL);
+	bool now = s->held || s->persist_dirty;
 
 	s->hold_writes = false;
 	s->held = false;
 	if (now)
-		persist_now(s, true);
+		persist_now(s);
 }
 
 void
@@ -289,9 +339,9 @@ sched_flush(struct sched *s)
 	}
 	offers_policy(s);
 	status_if_changed(s, false);
-	/* A write still waiting for the disk stays with its timer. */
+	/* A journal append waiting for the disk stays with its timer. */
 	if (s->persist_dirty)
-		persist_now(s, true);
+		persist_now(s);
 }
 
 /*
@@ -395,8 +445,14 @@ apply_persisted(struct sched *s, const struct sched_now *now)
 	struct sched_persist p;
 	char err[1024];
 
-	if (sched_persist_load(s->state_dir, now->wall_s, &p, err,
-	    sizeof(err)) != 0) {
+	switch (sched_persist_load(s->state_dir, now->wall_s, &p, err,
+	    sizeof(err))) {
+	case 0:
+		break;
+	case 1:
+		sched_logf(s, SCHED_LOG_ERROR, "state journal: %s", err);
+		break;
+	default:
 		sched_logf(s, SCHED_LOG_ERROR, "state file: %s", err);
 		return;
 	}
@@ -492,9 +548,20 @@ sched_init(struct sched *s, const struct torc_config *cfg,
 	s->fsm.lost_grace_ms = t * 1000;
 	s->fsm.backoff_reset_ms = 2 * (t > d ? t : d) * 1000;
 	s->state_dir = xstrdup_null(state_dir);
+	s->journal_fd = -1;
 	sched_state_init(&s->st, cfg, now);
-	if (s->state_dir != NULL)
+	if (s->state_dir != NULL) {
+		char err[512];
+
 		apply_persisted(s, now);
+		if ((s->journal_fd = sched_journal_open(s->state_dir, err,
+		    sizeof(err))) < 0)
+			sched_logf(s, SCHED_LOG_ERROR, "%s; task ids will be "
+			    "written to the state file instead", err);
+		/* What it held is in memory now, and goes to the state file. */
+		s->journal_used = true;
+		s->persist_dirty = true;
+	}
 	for (size_t i = 0; i < s->st.n_svcs; i++)
 		sched_place_explain(&s->st, s->st.svcs[i]);
 }
@@ -502,6 +569,8 @@ sched_init(struct sched *s, const struct torc_config *cfg,
 void
 sched_free(struct sched *s)
 {
+	if (s->journal_fd >= 0)
+		close(s->journal_fd);
 	sched_state_free(&s->st);
 	free_orphans(s);
 	free(s->state_dir);
@@ -633,6 +702,7 @@ launch(struct sched *s, struct sched_node *node, const char *agent_id,
 	struct mesos_task_spec *specs = xcalloc(n, sizeof(*specs));
 	struct mesos_volume *vols;
 	size_t n_vols = 0, v = 0;
+	bool was_dirty = s->persist_dirty;
 	int rv = -1;
 
 	for (size_t i = 0; i < n; i++) {
@@ -646,18 +716,12 @@ launch(struct sched *s, struct sched_node *node, const char *agent_id,
 		n_vols += svcs[i]->t.n_volumes;
 	}
 	/*
-	 * Write-ahead: the task ids are in the state file before the
-	 * ACCEPT, so a restarted schedd reconciles them by id.  The write
-	 * does not wait for the disk (it is fsynced within
-	 * SCHED_SYNC_DELAY_MS): should the machine itself crash meanwhile,
-	 * the group is still wanted (that write was durable) and the task
-	 * is adopted by its service's name when reconciliation reports it.
-	 * Only the write: the rest of the flush (publishing, SUPPRESS once
-	 * nothing is pending) waits for the caller's, so the ACCEPT is the
-	 * first call queued.
+	 * Write-ahead: the task ids are recorded before the ACCEPT, so a
+	 * restarted schedd reconciles them by id.  Only that: the rest of
+	 * the flush (publishing, SUPPRESS once nothing is pending) waits
+	 * for the caller's, so the ACCEPT is the first call queued.
 	 */
-	s->persist_dirty = true;
-	persist_now(s, false);
+	write_ahead(s, svcs, n, was_dirty);
 	vols = xcalloc(n_vols + 1, sizeof(*vols));
 	for (size_t i = 0; i < n; i++) {
 		struct tmsg_service *t = &svcs[i]->t;

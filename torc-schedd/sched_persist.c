@@ -12,13 +12,24 @@
  *
  * Written whole and atomically (temporary file, fsync, rename).  Anything
  * else in the file makes it corrupt: it is moved aside, never ignored.
+ *
+ * The journal, schedd.journal beside it: `task` records (the same lines)
+ * appended before each ACCEPT, so a task id is recorded before the task
+ * can exist without rewriting the whole file (on ext4 a rename over a
+ * file costs a flush of its data).  A load applies them over the state
+ * file in order, the last record of a service winning; the journal is
+ * emptied once the state file is rewritten.  A last line without its
+ * newline (a write cut short by a crash) is ignored; any other bad line
+ * moves the journal aside, as for the state file.
  */
 #include "sched.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "util.h"
 
@@ -53,6 +64,72 @@ field_ok(const char *s)
 	return strpbrk(s, "\t\r\n") == NULL;
 }
 
+static bool
+task_ok(const struct sched_svc *svc)
+{
+	return *svc->t.task_id != '\0' && field_ok(svc->t.name) &&
+	    field_ok(svc->t.task_id) && field_ok(svc->t.agent_id) &&
+	    field_ok(svc->t.node);
+}
+
+static void
+add_task(struct pbuf *b, const struct sched_svc *svc)
+{
+	pb_add(b, "task\t");
+	pb_add(b, svc->t.name);
+	pb_add(b, "\t");
+	pb_add(b, svc->t.task_id);
+	pb_add(b, "\t");
+	pb_add(b, svc->t.agent_id);
+	pb_add(b, "\t");
+	pb_add(b, svc->t.node);
+	pb_add(b, "\n");
+}
+
+int
+sched_journal_open(const char *dir, char *err, size_t errlen)
+{
+	char path[4096];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, SCHED_JOURNAL_FILE);
+	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	if (fd < 0)
+		snprintf(err, errlen, "open %s: %s", path, strerror(errno));
+	return fd;
+}
+
+int
+sched_journal_append(int fd, struct sched_svc *const *svcs, size_t n,
+    char *err, size_t errlen)
+{
+	struct pbuf b = { 0 };
+	const char *p;
+	size_t left;
+
+	for (size_t i = 0; i < n; i++)
+		if (svcs[i]->t.kind != TSVC_KIND_ANNOUNCED && task_ok(svcs[i]))
+			add_task(&b, svcs[i]);
+	if (b.len == 0)
+		return 0;
+	for (p = b.p, left = b.len; left > 0;) {
+		ssize_t k = write(fd, p, left);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0) {
+			snprintf(err, errlen, "journal: write: %s",
+			    k < 0 ? strerror(errno) : "nothing written");
+			free(b.p);
+			return -1;
+		}
+		p += k;
+		left -= (size_t)k;
+	}
+	free(b.p);
+	return 0;
+}
+
 int
 sched_persist_save(const char *dir, const struct sched_state *st,
     bool durable, char *err, size_t errlen)
@@ -78,19 +155,9 @@ sched_persist_save(const char *dir, const struct sched_state *st,
 		const struct sched_svc *svc = st->svcs[i];
 
 		if (svc->t.kind == TSVC_KIND_ANNOUNCED ||
-		    !sched_svc_live(svc) || *svc->t.task_id == '\0' ||
-		    !field_ok(svc->t.name) || !field_ok(svc->t.task_id) ||
-		    !field_ok(svc->t.agent_id) || !field_ok(svc->t.node))
+		    !sched_svc_live(svc) || !task_ok(svc))
 			continue;
-		pb_add(&b, "task\t");
-		pb_add(&b, svc->t.name);
-		pb_add(&b, "\t");
-		pb_add(&b, svc->t.task_id);
-		pb_add(&b, "\t");
-		pb_add(&b, svc->t.agent_id);
-		pb_add(&b, "\t");
-		pb_add(&b, svc->t.node);
-		pb_add(&b, "\n");
+		add_task(&b, svc);
 	}
 	snprintf(path, sizeof(path), "%s/%s", dir, SCHED_STATE_FILE);
 	rv = replace_file(path, b.p, b.len, durable, err, errlen);
@@ -134,6 +201,39 @@ split_tabs(char *line, char **f, size_t max)
 	return max + 1;		/* too many */
 }
 
+/*
+ * A `task` record (fields f[0..nf-1]) into p, replacing an earlier one
+ * of the same service; false if it is not one.
+ */
+static bool
+task_record(char **f, size_t nf, struct sched_persist *p)
+{
+	struct sched_persist_task *t = NULL;
+
+	if ((nf != 4 && nf != 5) || strcmp(f[0], "task") != 0 ||
+	    *f[1] == '\0' || *f[2] == '\0')
+		return false;
+	for (size_t i = 0; i < p->n_tasks && t == NULL; i++)
+		if (strcmp(p->tasks[i].service, f[1]) == 0) {
+			t = &p->tasks[i];
+			free(t->service);
+			free(t->task_id);
+			free(t->agent_id);
+			free(t->node);
+		}
+	if (t == NULL) {
+		p->tasks = xrealloc(p->tasks,
+		    (p->n_tasks + 1) * sizeof(*p->tasks));
+		t = &p->tasks[p->n_tasks++];
+	}
+	/* The node (5th field) came later; "" when absent. */
+	t->service = xstrdup(f[1]);
+	t->task_id = xstrdup(f[2]);
+	t->agent_id = xstrdup(f[3]);
+	t->node = xstrdup(nf == 5 ? f[4] : "");
+	return true;
+}
+
 static int
 parse(char *buf, size_t len, struct sched_persist *p, char *why,
     size_t whylen)
@@ -172,16 +272,8 @@ parse(char *buf, size_t len, struct sched_persist *p, char *why,
 			p->ondemand[p->n_ondemand].group = xstrdup(f[1]);
 			p->ondemand[p->n_ondemand].service = xstrdup(f[2]);
 			p->n_ondemand++;
-		} else if ((nf == 4 || nf == 5) && strcmp(f[0], "task") == 0 &&
-		    *f[1] != '\0' && *f[2] != '\0') {
-			/* The node (5th field) came later; "" when absent. */
-			p->tasks = xrealloc(p->tasks,
-			    (p->n_tasks + 1) * sizeof(*p->tasks));
-			p->tasks[p->n_tasks].service = xstrdup(f[1]);
-			p->tasks[p->n_tasks].task_id = xstrdup(f[2]);
-			p->tasks[p->n_tasks].agent_id = xstrdup(f[3]);
-			p->tasks[p->n_tasks].node = xstrdup(nf == 5 ? f[4] : "");
-			p->n_tasks++;
+		} else if (task_record(f, nf, p)) {
+			;
 		} else {
 			snprintf(why, whylen, "line %zu: unexpected record",
 			    lineno);
@@ -196,11 +288,85 @@ parse(char *buf, size_t len, struct sched_persist *p, char *why,
 	return 0;
 }
 
+/* Move path aside; err says why (what) and where it went. */
+static void
+move_aside(const char *path, int64_t now_wall, const char *what, char *err,
+    size_t errlen)
+{
+	char aside[4200];
+
+	snprintf(aside, sizeof(aside), "%s.corrupt.%lld", path,
+	    (long long)now_wall);
+	if (rename(path, aside) != 0)
+		snprintf(err, errlen, "%s: %s; could not move it aside to "
+		    "%s: %s", path, what, aside, strerror(errno));
+	else
+		snprintf(err, errlen, "%s: %s; moved aside to %s", path, what,
+		    aside);
+}
+
+/*
+ * Apply dir/schedd.journal over p.  0: applied (or none); 1: the journal
+ * was corrupt and moved aside (err says), p keeps what the state file
+ * gave.
+ */
+static int
+journal_load(const char *dir, int64_t now_wall, struct sched_persist *p,
+    char *err, size_t errlen)
+{
+	char path[4096], why[512], rerr[256], *buf = NULL, *line, *end;
+	struct sched_persist j = { 0 };
+	size_t len = 0, lineno = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, SCHED_JOURNAL_FILE);
+	errno = 0;
+	if (read_file(path, PERSIST_MAX_SIZE, &buf, &len, rerr,
+	    sizeof(rerr)) != 0) {
+		if (errno == ENOENT)
+			return 0;
+		snprintf(why, sizeof(why), "unreadable: %s", rerr);
+		goto bad;
+	}
+	if (strlen(buf) != len) {
+		snprintf(why, sizeof(why), "NUL byte in file");
+		goto bad;
+	}
+	/* Records go to j first: a bad journal changes nothing in p. */
+	for (line = buf, end = buf + len; line < end;) {
+		char *nl = strchr(line, '\n'), *f[6];
+
+		lineno++;
+		if (nl == NULL)
+			break;		/* cut short by a crash: not written */
+		*nl = '\0';
+		if (!task_record(f, split_tabs(line, f, 5), &j)) {
+			snprintf(why, sizeof(why), "line %zu: unexpected "
+			    "record", lineno);
+			goto bad;
+		}
+		line = nl + 1;
+	}
+	free(buf);
+	for (size_t i = 0; i < j.n_tasks; i++) {
+		char *f[5] = { "task", j.tasks[i].service, j.tasks[i].task_id,
+		    j.tasks[i].agent_id, j.tasks[i].node };
+
+		task_record(f, 5, p);
+	}
+	sched_persist_free(&j);
+	return 0;
+bad:
+	free(buf);
+	sched_persist_free(&j);
+	move_aside(path, now_wall, why, err, errlen);
+	return 1;
+}
+
 int
 sched_persist_load(const char *dir, int64_t now_wall,
     struct sched_persist *p, char *err, size_t errlen)
 {
-	char path[4096], aside[4200], why[512], rerr[256];
+	char path[4096], why[512], rerr[256];
 	char *buf = NULL;
 	size_t len = 0;
 
@@ -211,24 +377,17 @@ sched_persist_load(const char *dir, int64_t now_wall,
 	    sizeof(rerr)) != 0) {
 		FILE *fp = fopen(path, "r");
 
-		if (fp == NULL && errno == ENOENT)
-			return 0;	/* first start */
+		if (fp == NULL && errno == ENOENT)	/* first start? */
+			return journal_load(dir, now_wall, p, err, errlen);
 		if (fp != NULL)
 			fclose(fp);
 		snprintf(why, sizeof(why), "unreadable: %s", rerr);
 	} else if (parse(buf, len, p, why, sizeof(why)) == 0) {
 		free(buf);
-		return 0;
+		return journal_load(dir, now_wall, p, err, errlen);
 	}
 	free(buf);
 	sched_persist_free(p);
-	snprintf(aside, sizeof(aside), "%s.corrupt.%lld", path,
-	    (long long)now_wall);
-	if (rename(path, aside) != 0)
-		snprintf(err, errlen, "%s: %s; could not move it aside to "
-		    "%s: %s", path, why, aside, strerror(errno));
-	else
-		snprintf(err, errlen, "%s: %s; moved aside to %s", path, why,
-		    aside);
+	move_aside(path, now_wall, why, err, errlen);
 	return -1;
 }

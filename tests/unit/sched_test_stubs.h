@@ -49,9 +49,13 @@ static struct {
 	int	 n_calls;
 	int	 launch_call;
 	int	 suppress_call;
-	/* If set: the state file in this dir, as it was at the first launch. */
+	/*
+	 * If set: the state file and the journal in this dir, as they were
+	 * at the first launch ("" when there is none).
+	 */
 	const char *state_dir;
 	char	*state_at_launch;
+	char	*journal_at_launch;
 	/* What mesos_get_stats() answers. */
 	struct mesos_stats stats;
 	/* hooks.sync_soon and hooks.status_soon calls (stub_hooks_soon). */
@@ -81,7 +85,21 @@ stub_reset(void)
 	for (size_t i = 0; i < stub.n_logs; i++)
 		free(stub.logs[i]);
 	free(stub.state_at_launch);
+	free(stub.journal_at_launch);
 	memset(&stub, 0, sizeof(stub));
+}
+
+/* dir/name's content, "" if it cannot be read (caller frees). */
+STUB_UNUSED static char *
+stub_read(const char *dir, const char *name)
+{
+	char path[512], err[256], *buf = NULL;
+	size_t len;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if (read_file(path, 1 << 20, &buf, &len, err, sizeof(err)) != 0)
+		return xstrdup("");
+	return buf;
 }
 
 int
@@ -95,14 +113,10 @@ mesos_launch(struct mesos_conn *c, const char *const *offer_ids,
 	stub.launch_call = ++stub.n_calls;
 	stub.last_refuse = refuse_seconds;
 	if (stub.state_dir != NULL && stub.state_at_launch == NULL) {
-		char path[512], err[256];
-		size_t len;
-
-		snprintf(path, sizeof(path), "%s/%s", stub.state_dir,
+		stub.state_at_launch = stub_read(stub.state_dir,
 		    SCHED_STATE_FILE);
-		if (read_file(path, 1 << 20, &stub.state_at_launch, &len, err,
-		    sizeof(err)) != 0)
-			stub.state_at_launch = xstrdup("");
+		stub.journal_at_launch = stub_read(stub.state_dir,
+		    SCHED_JOURNAL_FILE);
 	}
 	if (stub.launch_rv != 0)
 		return stub.launch_rv;

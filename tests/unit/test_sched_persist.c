@@ -63,6 +63,22 @@ restart(struct core_fix *f)
 	core_start(f, true);
 }
 
+static char *
+slurp_journal(const char *dir)
+{
+	return stub_read(dir, SCHED_JOURNAL_FILE);
+}
+
+static void
+spit_journal(const char *dir, const char *text)
+{
+	char path[512], err[256];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, SCHED_JOURNAL_FILE);
+	assert_int_equal(atomic_write_file(path, text, strlen(text), err,
+	    sizeof(err)), 0);
+}
+
 static void
 launched_tasks_are_written_before_the_accept(void **state)
 {
@@ -71,29 +87,31 @@ launched_tasks_are_written_before_the_accept(void **state)
 
 	(void)state;
 	core_subscribe(f);
-	stub.state_dir = f->dir;	/* the file as the ACCEPT is queued */
+	stub.state_dir = f->dir;	/* the files as the ACCEPT is queued */
 	core_offer(f, "wedge");
-	text = stub.state_at_launch;
+	/* Appended to the journal, the state file not rewritten. */
+	text = stub.journal_at_launch;
 	assert_non_null(text);
-	assert_true(strncmp(text, "torc-schedd-state\t1\n", 20) == 0);
 	assert_non_null(strstr(text, "task\tdns\tdns."));
 	assert_non_null(strstr(text, "\tagent-wedge\twedge\n"));
 	assert_non_null(strstr(text, "task\tpcp-wedge\tpcp-wedge."));
+	assert_true(strncmp(stub.state_at_launch, "torc-schedd-state\t1\n",
+	    20) == 0);
+	assert_null(strstr(stub.state_at_launch, "task\t"));
 	/* And it stays so. */
-	text = slurp(f->dir);
-	assert_non_null(text);
-	assert_string_equal(text, stub.state_at_launch);
+	text = slurp_journal(f->dir);
+	assert_string_equal(text, stub.journal_at_launch);
 	free(text);
 	core_free(f);
 }
 
 /*
  * With a daemon's hooks the write-ahead does not wait for the disk: it
- * is made (a restarted process reads it) and the daemon is asked to
- * fsync it soon, once.
+ * is appended (a restarted process reads it) and the daemon is asked to
+ * sync it soon, once.
  */
 static void
-the_write_ahead_is_fsynced_later_when_the_daemon_can(void **state)
+the_write_ahead_is_synced_later_when_the_daemon_can(void **state)
 {
 	struct core_fix *f = core_new(true);
 	char *text;
@@ -103,15 +121,13 @@ the_write_ahead_is_fsynced_later_when_the_daemon_can(void **state)
 	core_subscribe(f);
 	stub.state_dir = f->dir;
 	core_offer(f, "wedge");
-	assert_non_null(stub.state_at_launch);
-	assert_non_null(strstr(stub.state_at_launch, "task\tdns\tdns."));
+	assert_non_null(strstr(stub.journal_at_launch, "task\tdns\tdns."));
 	assert_int_equal(stub.sync_soon, 1);
-	assert_true(f->s.sync_pending);
+	assert_true(f->s.journal_unsynced);
 	sched_persist_sync(&f->s);
-	assert_false(f->s.sync_pending);
-	text = slurp(f->dir);
-	assert_non_null(text);
-	assert_string_equal(text, stub.state_at_launch);
+	assert_false(f->s.journal_unsynced);
+	text = slurp_journal(f->dir);
+	assert_string_equal(text, stub.journal_at_launch);
 	free(text);
 	/* Nothing left to sync: nothing asked. */
 	sched_persist_sync(&f->s);
@@ -122,7 +138,8 @@ the_write_ahead_is_fsynced_later_when_the_daemon_can(void **state)
 /*
  * A request's changes wait for sched_release_writes (the daemon sends
  * the Mesos calls in between); a launch meanwhile is still written
- * ahead, and the release then makes everything durable.
+ * ahead, and the release then rewrites the state file, durably, with
+ * everything, which empties the journal.
  */
 static void
 held_writes_wait_for_the_release_but_not_the_write_ahead(void **state)
@@ -145,17 +162,20 @@ held_writes_wait_for_the_release_but_not_the_write_ahead(void **state)
 	/* An offer handled before the release: written ahead of the ACCEPT. */
 	stub.state_dir = f->dir;
 	core_offer(f, "br1");
-	assert_non_null(stub.state_at_launch);
-	assert_non_null(strstr(stub.state_at_launch, "task\tdns-sched\t"));
-	assert_true(f->s.sync_pending);
+	assert_non_null(strstr(stub.journal_at_launch, "task\tdns-sched\t"));
+	assert_true(f->s.journal_unsynced);
 	sched_release_writes(&f->s);
 	/* The request's change is durable now, the launch's with it. */
-	assert_false(f->s.sync_pending);
+	assert_false(f->s.journal_unsynced);
 	assert_false(f->s.persist_dirty);
 	text = slurp(f->dir);
 	assert_non_null(text);
 	assert_non_null(strstr(text, "ondemand\tdns-sched\tdns-sched\n"));
 	assert_non_null(strstr(text, "task\tdns-sched\t"));
+	assert_non_null(strstr(text, "task\tdns\tdns."));
+	free(text);
+	text = slurp_journal(f->dir);
+	assert_string_equal(text, "");
 	free(text);
 	/* Without the hold, a request writes at once. */
 	assert_int_equal(sched_kill(&f->s, "dns-sched", &f->now, msg,
@@ -168,6 +188,65 @@ held_writes_wait_for_the_release_but_not_the_write_ahead(void **state)
 	assert_null(strstr(text, "task\tdns-sched\t"));
 	assert_non_null(strstr(text, "ondemand\tdns-sched\tdns-sl1\n"));
 	free(text);
+	core_free(f);
+}
+
+/*
+ * The journal over the state file: the last record of a service wins, a
+ * last line cut short by a crash is ignored, and the first flush writes
+ * it all to the state file and empties the journal.
+ */
+static void
+a_restart_applies_the_journal_over_the_state_file(void **state)
+{
+	struct core_fix *f = core_new(true);
+	char *text;
+
+	(void)state;
+	spit(f->dir, "torc-schedd-state\t1\n"
+	    "task\tdns\tdns.old\tagent-wedge\twedge\n");
+	spit_journal(f->dir, "task\tpcp-wedge\tpcp-wedge.1\tagent-wedge\t"
+	    "wedge\ntask\tdns\tdns.new\tagent-wedge\twedge\n"
+	    "task\tagent-br1\tagent-br1.cut");
+	restart(f);
+	assert_int_equal(core_svc(f, "dns")->t.state, TSVC_LAUNCHING);
+	assert_string_equal(core_svc(f, "dns")->t.task_id, "dns.new");
+	assert_int_equal(core_svc(f, "pcp-wedge")->t.state, TSVC_LAUNCHING);
+	assert_string_equal(core_svc(f, "pcp-wedge")->t.task_id,
+	    "pcp-wedge.1");
+	assert_int_equal(core_svc(f, "agent-br1")->t.state, TSVC_PENDING);
+	assert_int_equal(f->s.n_orphans, 0);
+	sched_on_subscribed(&f->s, "fw-test", &f->now);
+	text = slurp(f->dir);
+	assert_non_null(text);
+	assert_non_null(strstr(text, "task\tdns\tdns.new\t"));
+	assert_null(strstr(text, "dns.old"));
+	assert_non_null(strstr(text, "task\tpcp-wedge\tpcp-wedge.1\t"));
+	free(text);
+	text = slurp_journal(f->dir);
+	assert_string_equal(text, "");
+	free(text);
+	core_free(f);
+}
+
+/* A bad journal is moved aside and reported; the state file still holds. */
+static void
+a_corrupt_journal_is_moved_aside_and_the_state_file_kept(void **state)
+{
+	struct core_fix *f = core_new(true);
+
+	(void)state;
+	spit(f->dir, "torc-schedd-state\t1\n"
+	    "task\tdns\tdns.1\tagent-wedge\twedge\n");
+	spit_journal(f->dir, "task\tpcp-wedge\tpcp-wedge.1\tagent-wedge\t"
+	    "wedge\nnot a record\n");
+	restart(f);
+	assert_string_equal(core_svc(f, "dns")->t.task_id, "dns.1");
+	/* Nothing of a bad journal is taken, not even its good lines. */
+	assert_int_equal(core_svc(f, "pcp-wedge")->t.state, TSVC_PENDING);
+	assert_true(stub_logged("schedd.journal: line 2: unexpected record; "
+	    "moved aside to"));
+	assert_non_null(strstr(aside(f->dir), "schedd.journal.corrupt."));
 	core_free(f);
 }
 
@@ -343,8 +422,10 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(launched_tasks_are_written_before_the_accept),
-		cmocka_unit_test(the_write_ahead_is_fsynced_later_when_the_daemon_can),
+		cmocka_unit_test(the_write_ahead_is_synced_later_when_the_daemon_can),
 		cmocka_unit_test(held_writes_wait_for_the_release_but_not_the_write_ahead),
+		cmocka_unit_test(a_restart_applies_the_journal_over_the_state_file),
+		cmocka_unit_test(a_corrupt_journal_is_moved_aside_and_the_state_file_kept),
 		cmocka_unit_test(after_a_restart_running_tasks_are_adopted_not_launched_again),
 		cmocka_unit_test(after_a_restart_a_task_the_master_says_is_gone_is_launched_again),
 		cmocka_unit_test(a_started_group_is_still_wanted_after_a_restart_and_a_killed_one_not),
