@@ -2,6 +2,7 @@
 
 SCHEDD_SRCS := \
 	torc-schedd/schedd.c \
+	torc-schedd/schedd_writer.c \
 	torc-schedd/sched_core.c \
 	torc-schedd/sched_fsm.c \
 	torc-schedd/sched_ipc.c \

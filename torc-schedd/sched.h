@@ -265,31 +265,33 @@ struct sched_persist {
 	size_t	 n_ondemand;
 	struct sched_persist_task *tasks;	/* live tasks */
 	size_t	 n_tasks;
+	/* The journal up to its last whole line (what a new append follows). */
+	size_t	 journal_len;
 };
 
 /*
- * Write dir/schedd.state atomically: every on-demand service that is
- * wanted and every live task.  durable: fsynced (see replace_file).
- * Returns 0 or -1 with err.
+ * The content of dir/schedd.state: every on-demand service that is
+ * wanted and every live task (*len bytes, caller frees).  It is written
+ * with atomic_write_file.
  */
-int	sched_persist_save(const char *dir, const struct sched_state *st,
-	    bool durable, char *err, size_t errlen);
+char	*sched_persist_format(const struct sched_state *st, size_t *len);
 /*
  * The journal (dir/schedd.journal): opened for appending (fd, or -1 with
  * err); the task records of svcs appended in one write (0, or -1 with
- * err).  Not synced: the caller fdatasyncs, and truncates the journal
+ * err; *written bytes went in either way).  Not synced: the caller fdatasyncs, and truncates the journal
  * once the state file holds what it says.
  */
 int	sched_journal_open(const char *dir, char *err, size_t errlen);
 int	sched_journal_append(int fd, struct sched_svc *const *svcs, size_t n,
-	    char *err, size_t errlen);
+	    size_t *written, char *err, size_t errlen);
 /*
  * Read dir/schedd.state, then the journal over it, into *p (free with
  * sched_persist_free).  A missing file is an empty state (0).  An
  * unreadable or corrupt file is moved aside to "<file>.corrupt.<epoch>"
- * and -1 returned with err saying what was wrong and where it went; *p
- * is then empty.  1: the state file was read but the journal was corrupt
- * and moved aside (err says so); *p has the state file's records.
+ * and -1 returned with err saying what was wrong and where it went (the
+ * journal, only valid with it, is moved aside too); *p is then empty.
+ * 1: the state file was read but the journal was corrupt and moved aside
+ * (err says so); *p has the state file's records.
  */
 int	sched_persist_load(const char *dir, int64_t now_wall,
 	    struct sched_persist *p, char *err, size_t errlen);
@@ -327,6 +329,15 @@ struct sched_hooks {
 	 * NULL: every write waits for the disk.
 	 */
 	void	(*sync_soon)(void *arg);
+	/*
+	 * Optional: write the state file off the loop.  buf (len bytes,
+	 * taken over) is its whole content, to be written atomically and
+	 * durably, then sched_persist_done(seq) called on the loop; a newer
+	 * buf may replace one not yet started.  buf NULL: fdatasync the
+	 * journal (seq 0).  NULL: the core writes on the loop, at once.
+	 */
+	void	(*persist_write)(void *arg, char *buf, size_t len,
+		    uint64_t seq);
 	void	*arg;
 };
 
@@ -360,8 +371,18 @@ struct sched {
 	bool			 suppressed;
 	bool			 persist_dirty;
 	int			 journal_fd;	/* -1: none */
-	bool			 journal_used;	/* appended since emptied */
+	size_t			 journal_len;	/* bytes since emptied */
 	bool			 journal_unsynced; /* appended, not synced */
+	/*
+	 * State file writes, numbered: the last one started, the last one
+	 * finished (on disk, or failed and logged), and the journal's length
+	 * when the last one was built (what it covers).
+	 */
+	uint64_t		 persist_seq;
+	uint64_t		 persist_done;
+	uint64_t		 persist_ok;	/* the last one that worked */
+	size_t			 journal_mark;
+	size_t			 journal_valid;	/* at load: its whole lines */
 	bool			 hold_writes;	/* sched_hold_writes() */
 	bool			 held;		/* a durable write waits */
 	int64_t			 last_reconcile_s;
@@ -433,10 +454,20 @@ void	sched_persist_sync(struct sched *s);
  * keeps the state file as it is; after it the daemon sends the queued
  * calls (a REVIVE goes out while the disk works), then
  * sched_release_writes() writes the file, durably, if the request
- * changed it, and only then the answer goes.
+ * changed it, and only once that write is done the answer goes.
  */
 void	sched_hold_writes(struct sched *s);
-void	sched_release_writes(struct sched *s);
+/*
+ * Returns the number of the state file write that holds the request's
+ * changes: the answer waits until sched_persist_done() reached it (0:
+ * nothing to wait for).
+ */
+uint64_t sched_release_writes(struct sched *s);
+/* A state file write finished (hooks.persist_write); err if !ok. */
+void	sched_persist_done(struct sched *s, uint64_t seq, bool ok,
+	    const char *err);
+/* Did state file write seq finish and fail (and none after it work)? */
+bool	sched_persist_failed(const struct sched *s, uint64_t seq);
 /* Publish every dirty service and node, write the state file if due. */
 void	sched_flush(struct sched *s);
 void	sched_logf(struct sched *s, enum sched_log_level lvl,

@@ -215,44 +215,115 @@ offers_policy(struct sched *s)
 
 /*
  * Make durable what is not: the state file if it changed (written whole,
- * fsynced; the journal is then emptied), else the journal's appends
+ * atomically and durably: off the loop through hooks.persist_write, or
+ * here; sched_persist_done follows), else the journal's appends
  * (fdatasync).  While writes are held (sched_hold_writes) this waits for
  * the release.
  */
 static void
 persist_now(struct sched *s)
 {
-	char err[512];
-
 	if (s->state_dir == NULL)
 		return;
 	if (s->hold_writes) {
 		s->held = true;
 		return;
 	}
+	/*
+	 * The journal first, whatever becomes of the state file: its
+	 * records must not wait for a write that may fail.
+	 */
+	if (s->journal_unsynced && s->journal_fd >= 0) {
+		s->journal_unsynced = false;
+		if (s->hooks.persist_write != NULL)
+			s->hooks.persist_write(s->hooks.arg, NULL, 0, 0);
+		else if (fdatasync(s->journal_fd) != 0) {
+			sched_logf(s, SCHED_LOG_ERROR, "journal: fdatasync: %s",
+			    strerror(errno));
+			s->persist_dirty = true;
+		}
+	}
 	if (s->persist_dirty) {
-		if (sched_persist_save(s->state_dir, &s->st, true, err,
-		    sizeof(err)) != 0) {
-			sched_logf(s, SCHED_LOG_ERROR, "state file: %s", err);
+		char path[4096], err[512] = "", *buf;
+		uint64_t seq = ++s->persist_seq;
+		size_t len;
+		bool ok;
+
+		buf = sched_persist_format(&s->st, &len);
+		s->journal_mark = s->journal_len;
+		s->persist_dirty = false;
+		if (s->hooks.persist_write != NULL) {
+			s->hooks.persist_write(s->hooks.arg, buf, len, seq);
 			return;
 		}
-		s->persist_dirty = false;
-		s->journal_unsynced = false;
-		if (s->journal_used && s->journal_fd >= 0) {
-			if (ftruncate(s->journal_fd, 0) != 0)
-				sched_logf(s, SCHED_LOG_ERROR, "journal: "
-				    "truncate: %s", strerror(errno));
-			else
-				s->journal_used = false;
+		snprintf(path, sizeof(path), "%s/%s", s->state_dir,
+		    SCHED_STATE_FILE);
+		ok = atomic_write_file(path, buf, len, err, sizeof(err)) == 0;
+		free(buf);
+		sched_persist_done(s, seq, ok, err);
+	}
+}
+
+void
+sched_persist_done(struct sched *s, uint64_t seq, bool ok, const char *err)
+{
+	if (seq == 0) {			/* the journal's fdatasync */
+		if (!ok) {
+			/*
+			 * What failed to sync may be lost from the page cache
+			 * (Linux): the state file, rewritten, holds it.
+			 */
+			sched_logf(s, SCHED_LOG_ERROR, "journal: %s; rewriting "
+			    "the state file", err);
+			s->persist_dirty = true;
+			if (s->hooks.sync_soon != NULL)
+				s->hooks.sync_soon(s->hooks.arg);
 		}
 		return;
 	}
-	if (s->journal_unsynced && s->journal_fd >= 0) {
-		if (fdatasync(s->journal_fd) != 0)
-			sched_logf(s, SCHED_LOG_ERROR, "journal: fdatasync: %s",
-			    strerror(errno));
-		s->journal_unsynced = false;
+	if (seq > s->persist_done)
+		s->persist_done = seq;
+	if (ok && seq > s->persist_ok)
+		s->persist_ok = seq;
+	if (!ok) {
+		/* Logged, and tried again soon: the memory is still right. */
+		sched_logf(s, SCHED_LOG_ERROR, "state file: %s", err);
+		s->persist_dirty = true;
+		if (s->hooks.sync_soon != NULL)
+			s->hooks.sync_soon(s->hooks.arg);
+		return;
 	}
+	/*
+	 * The journal can be emptied if the file just written covers all of
+	 * it: it is the last write started, and nothing was appended since
+	 * it was built.  Otherwise the next write will.
+	 */
+	if (seq == s->persist_seq && s->journal_len > 0 &&
+	    s->journal_len == s->journal_mark && s->journal_fd >= 0) {
+		if (ftruncate(s->journal_fd, 0) != 0) {
+			sched_logf(s, SCHED_LOG_ERROR, "journal: truncate: %s",
+			    strerror(errno));
+			return;
+		}
+		s->journal_len = s->journal_mark = 0;
+		/*
+		 * The emptied journal is synced too, soon: until then a
+		 * crash of the machine may bring back records older than the
+		 * state file, which reconciliation then corrects (a task id
+		 * that is gone is relaunched, the running one adopted).
+		 */
+		s->journal_unsynced = true;
+		if (s->hooks.sync_soon != NULL)
+			s->hooks.sync_soon(s->hooks.arg);
+		else
+			persist_now(s);
+	}
+}
+
+bool
+sched_persist_failed(const struct sched *s, uint64_t seq)
+{
+	return seq != 0 && s->persist_done >= seq && s->persist_ok < seq;
 }
 
 /*
@@ -262,20 +333,39 @@ persist_now(struct sched *s)
  * that hook): a restarted schedd reads it, as the page cache outlives the
  * process; should the machine itself crash first, the service is still
  * wanted (that write was durable) and its task is adopted by name when
- * reconciliation reports it.  If the journal cannot be written, the state
- * file is, durably, held writes or not.
+ * reconciliation reports it.  If the journal cannot be written, the
+ * state file is (after the ACCEPT if it is written off the loop).
  */
 static void
 write_ahead(struct sched *s, struct sched_svc *const *svcs, size_t n,
     bool was_dirty)
 {
 	char err[512];
+	size_t written = 0;
+	int rv = -1;
 
 	if (s->state_dir == NULL)
 		return;
-	if (s->journal_fd >= 0 && sched_journal_append(s->journal_fd, svcs,
-	    n, err, sizeof(err)) == 0) {
-		s->journal_used = true;
+	if (s->journal_fd >= 0) {
+		rv = sched_journal_append(s->journal_fd, svcs, n, &written,
+		    err, sizeof(err));
+		if (rv == 0)
+			s->journal_len += written;
+		else if (written > 0 &&
+		    ftruncate(s->journal_fd, (off_t)s->journal_len) != 0) {
+			/*
+			 * Part of a record stays: the next would be glued to
+			 * it.  As the journal's last line it is ignored; no
+			 * more appends, the state file holds the task ids.
+			 */
+			sched_logf(s, SCHED_LOG_ERROR, "journal: a partial "
+			    "record cannot be removed (%s); journal no longer "
+			    "used", strerror(errno));
+			close(s->journal_fd);
+			s->journal_fd = -1;
+		}
+	}
+	if (rv == 0) {
 		/* The journal has the launches; other changes stay due. */
 		s->persist_dirty = was_dirty;
 		if (s->hooks.sync_soon != NULL) {
@@ -290,11 +380,13 @@ write_ahead(struct sched *s, struct sched_svc *const *svcs, size_t n,
 		sched_logf(s, SCHED_LOG_ERROR, "%s; writing the state file "
 		    "instead", err);
 	s->persist_dirty = true;
-	if (sched_persist_save(s->state_dir, &s->st, true, err,
-	    sizeof(err)) != 0)
-		sched_logf(s, SCHED_LOG_ERROR, "state file: %s", err);
-	else
-		s->persist_dirty = false;
+	if (s->hold_writes) {
+		/* Not to wait for the request's release. */
+		s->hold_writes = false;
+		persist_now(s);
+		s->hold_writes = true;
+	} else
+		persist_now(s);
 }
 
 void
@@ -310,15 +402,17 @@ sched_hold_writes(struct sched *s)
 	s->held = false;
 }
 
-void
+uint64_t
 sched_release_writes(struct sched *s)
 {
 	bool now = s->held || s->persist_dirty;
+	uint64_t before = s->persist_seq;
 
 	s->hold_writes = false;
 	s->held = false;
 	if (now)
 		persist_now(s);
+	return s->persist_seq != before ? s->persist_seq : 0;
 }
 
 void
@@ -515,10 +609,37 @@ apply_persisted(struct sched *s, const struct sched_now *now)
 		s->n_orphans++;
 		pt->service = pt->task_id = pt->agent_id = NULL;
 	}
+	s->journal_valid = p.journal_len;
 	sched_logf(s, SCHED_LOG_INFO, "state file: %zu on-demand service(s), "
 	    "%zu task(s) to reconcile, %zu to kill", p.n_ondemand,
 	    p.n_tasks - s->n_orphans, s->n_orphans);
 	sched_persist_free(&p);
+}
+
+/*
+ * The journal cannot be opened: task ids go to the state file instead,
+ * and an old journal is moved aside, or it would be applied over every
+ * state file written from now on.
+ */
+static void
+journal_unusable(struct sched *s, const char *why,
+    const struct sched_now *now)
+{
+	char path[4096], aside[4200];
+
+	sched_logf(s, SCHED_LOG_ERROR, "%s; task ids will be written to the "
+	    "state file instead", why);
+	snprintf(path, sizeof(path), "%s/%s", s->state_dir,
+	    SCHED_JOURNAL_FILE);
+	snprintf(aside, sizeof(aside), "%s.unused.%lld", path,
+	    (long long)now->wall_s);
+	if (rename(path, aside) == 0)
+		sched_logf(s, SCHED_LOG_WARN, "journal: moved aside to %s",
+		    aside);
+	else if (errno != ENOENT)
+		sched_logf(s, SCHED_LOG_ERROR, "journal: cannot move %s "
+		    "aside: %s; its records may come back over the state "
+		    "file at the next start", path, strerror(errno));
 }
 
 static void
@@ -556,10 +677,18 @@ sched_init(struct sched *s, const struct torc_config *cfg,
 		apply_persisted(s, now);
 		if ((s->journal_fd = sched_journal_open(s->state_dir, err,
 		    sizeof(err))) < 0)
-			sched_logf(s, SCHED_LOG_ERROR, "%s; task ids will be "
-			    "written to the state file instead", err);
+			journal_unusable(s, err, now);
+		else {
+			off_t end = lseek(s->journal_fd, 0, SEEK_END);
+
+			s->journal_len = end > 0 ? (size_t)end : 0;
+			/* A last line a crash cut short: appends follow it. */
+			if (s->journal_len > s->journal_valid &&
+			    ftruncate(s->journal_fd,
+			    (off_t)s->journal_valid) == 0)
+				s->journal_len = s->journal_valid;
+		}
 		/* What it held is in memory now, and goes to the state file. */
-		s->journal_used = true;
 		s->persist_dirty = true;
 	}
 	for (size_t i = 0; i < s->st.n_svcs; i++)
@@ -575,6 +704,7 @@ sched_free(struct sched *s)
 	free_orphans(s);
 	free(s->state_dir);
 	memset(s, 0, sizeof(*s));
+	s->journal_fd = -1;
 }
 
 void

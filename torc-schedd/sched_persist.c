@@ -101,12 +101,13 @@ sched_journal_open(const char *dir, char *err, size_t errlen)
 
 int
 sched_journal_append(int fd, struct sched_svc *const *svcs, size_t n,
-    char *err, size_t errlen)
+    size_t *written, char *err, size_t errlen)
 {
 	struct pbuf b = { 0 };
 	const char *p;
 	size_t left;
 
+	*written = 0;
 	for (size_t i = 0; i < n; i++)
 		if (svcs[i]->t.kind != TSVC_KIND_ANNOUNCED && task_ok(svcs[i]))
 			add_task(&b, svcs[i]);
@@ -125,18 +126,16 @@ sched_journal_append(int fd, struct sched_svc *const *svcs, size_t n,
 		}
 		p += k;
 		left -= (size_t)k;
+		*written += (size_t)k;
 	}
 	free(b.p);
 	return 0;
 }
 
-int
-sched_persist_save(const char *dir, const struct sched_state *st,
-    bool durable, char *err, size_t errlen)
+char *
+sched_persist_format(const struct sched_state *st, size_t *lenp)
 {
 	struct pbuf b = { 0 };
-	char path[4096];
-	int rv;
 
 	pb_add(&b, PERSIST_MAGIC "\t" PERSIST_VERSION "\n");
 	for (size_t i = 0; i < st->n_svcs; i++) {
@@ -159,10 +158,8 @@ sched_persist_save(const char *dir, const struct sched_state *st,
 			continue;
 		add_task(&b, svc);
 	}
-	snprintf(path, sizeof(path), "%s/%s", dir, SCHED_STATE_FILE);
-	rv = replace_file(path, b.p, b.len, durable, err, errlen);
-	free(b.p);
-	return rv;
+	*lenp = b.len;
+	return b.p;
 }
 
 void
@@ -346,6 +343,7 @@ journal_load(const char *dir, int64_t now_wall, struct sched_persist *p,
 		}
 		line = nl + 1;
 	}
+	p->journal_len = (size_t)(line - buf);
 	free(buf);
 	for (size_t i = 0; i < j.n_tasks; i++) {
 		char *f[5] = { "task", j.tasks[i].service, j.tasks[i].task_id,
@@ -366,7 +364,7 @@ int
 sched_persist_load(const char *dir, int64_t now_wall,
     struct sched_persist *p, char *err, size_t errlen)
 {
-	char path[4096], why[512], rerr[256];
+	char path[4096], aside[4200], why[512], rerr[256];
 	char *buf = NULL;
 	size_t len = 0;
 
@@ -389,5 +387,15 @@ sched_persist_load(const char *dir, int64_t now_wall,
 	free(buf);
 	sched_persist_free(p);
 	move_aside(path, now_wall, why, err, errlen);
+	/* The journal only makes sense over that file: aside with it. */
+	snprintf(path, sizeof(path), "%s/%s", dir, SCHED_JOURNAL_FILE);
+	snprintf(aside, sizeof(aside), "%s.corrupt.%lld", path,
+	    (long long)now_wall);
+	if (rename(path, aside) == 0) {
+		size_t n = strlen(err);
+
+		snprintf(err + n, errlen > n ? errlen - n : 0, " (and %s to "
+		    "%s)", path, aside);
+	}
 	return -1;
 }

@@ -237,6 +237,85 @@ schedd_reply(struct schedd *sd, struct tmsg *rep)
 		log_warnx("reply %s: %s", tmsg_type_name(rep->type), err);
 }
 
+static void schedd_rep_cb(struct ev_loop *, int, int, void *);
+
+/*
+ * Answer a command whose state file write (seq) is done.  If that write
+ * failed the change is in effect but not on disk (it is written again
+ * soon): the command is answered 500, saying so.
+ */
+static void
+schedd_answer(struct schedd *sd, struct tmsg *rep, uint64_t seq)
+{
+	if (rep->type == TMSG_CTL_RESULT &&
+	    sched_persist_failed(&sd->core, seq)) {
+		char *msg = xasprintf("%s; but the state file could not be "
+		    "written (see torc-schedd's log): the change is in effect "
+		    "and will be written again", rep->u.result.message ?
+		    rep->u.result.message : "");
+
+		free(rep->u.result.message);
+		rep->u.result.message = msg;
+		rep->u.result.code = 500;
+	}
+	schedd_reply(sd, rep);
+}
+
+/*
+ * The answer waiting for its state file write, if that write is done:
+ * sent, and the requests that came meanwhile are read again.
+ */
+static void
+schedd_deferred_reply(struct schedd *sd)
+{
+	if (!sd->deferred || sd->core.persist_done < sd->deferred_seq)
+		return;
+	schedd_answer(sd, &sd->deferred_rep, sd->deferred_seq);
+	tmsg_free(&sd->deferred_rep);
+	sd->deferred = false;
+	bus_watch(&sd->rep, sd->loop, schedd_rep_cb, sd);
+	schedd_rep_cb(sd->loop, sd->rep.recv_fd, EV_READ, sd);
+}
+
+/* hooks.persist_write: to the writer thread. */
+static void
+schedd_persist_write(void *arg, char *buf, size_t len, uint64_t seq)
+{
+	struct schedd *sd = arg;
+
+	if (buf == NULL)
+		schedd_writer_submit(&sd->writer, NULL, 0, 0,
+		    sd->core.journal_fd);
+	else
+		schedd_writer_submit(&sd->writer, buf, len, seq, -1);
+}
+
+/* Tell the core what the writer finished. */
+static void
+schedd_writer_collect_done(struct schedd *sd)
+{
+	struct schedd_writer_done d;
+
+	if (!schedd_writer_collect(&sd->writer, &d))
+		return;
+	if (d.sync_failed)
+		sched_persist_done(&sd->core, 0, false, d.sync_err);
+	if (d.seq != 0)
+		sched_persist_done(&sd->core, d.seq, d.ok, d.err);
+}
+
+static void
+schedd_writer_cb(struct ev_loop *loop, int fd, int revents, void *arg)
+{
+	struct schedd *sd = arg;
+
+	(void)loop;
+	(void)fd;
+	(void)revents;
+	schedd_writer_collect_done(sd);
+	schedd_deferred_reply(sd);
+}
+
 static void
 schedd_rep_cb(struct ev_loop *loop, int fd, int revents, void *arg)
 {
@@ -247,9 +326,11 @@ schedd_rep_cb(struct ev_loop *loop, int fd, int revents, void *arg)
 	(void)loop;
 	(void)fd;
 	(void)revents;
-	for (;;) {
+	while (!sd->deferred) {
 		struct tmsg m, rep;
 		struct sched_now now;
+		uint64_t seq;
+		bool cmd;
 
 		rv = bus_recv(&sd->rep, &m, err, sizeof(err));
 		if (rv == 0)
@@ -266,20 +347,36 @@ schedd_rep_cb(struct ev_loop *loop, int fd, int revents, void *arg)
 		}
 		now = schedd_now();
 		/*
-		 * The answer waits for the request's changes to be on disk;
+		 * A command's answer waits for its changes to be on disk;
 		 * its Mesos calls (a REVIVE for a started group) do not: they
 		 * go out first, and the master works while the disk does.
+		 * Off the loop, the write holds up nothing else either: the
+		 * answer waits, and the next request with it (a REP socket
+		 * takes one at a time).  Queries and snapshots change
+		 * nothing on disk and wait for nothing.
 		 */
-		sched_hold_writes(&sd->core);
+		cmd = m.type != TMSG_SYNC_REQ && m.type != TMSG_QUERY_REQ;
+		if (cmd)
+			sched_hold_writes(&sd->core);
 		sched_ipc_handle(&sd->core, &m, &rep, &now);
-		if (sd->mc != NULL)
-			mesos_send_now(sd->mc);
-		sched_release_writes(&sd->core);
+		seq = 0;
+		if (cmd) {
+			if (sd->mc != NULL)
+				mesos_send_now(sd->mc);
+			seq = sched_release_writes(&sd->core);
+		}
+		tmsg_free(&m);
 		if (rep.type == TMSG_ERROR)
 			log_warnx("schedd.ipc: %s", rep.u.error.message);
-		schedd_reply(sd, &rep);
+		if (seq > sd->core.persist_done) {
+			sd->deferred_rep = rep;
+			sd->deferred_seq = seq;
+			sd->deferred = true;
+			ev_io_del(sd->loop, sd->rep.recv_fd);
+			break;
+		}
+		schedd_answer(sd, &rep, seq);
 		tmsg_free(&rep);
-		tmsg_free(&m);
 	}
 }
 
@@ -359,6 +456,21 @@ schedd_init(struct schedd *sd, struct torc_config *cfg,
 	hooks.status_soon = schedd_status_soon;
 	hooks.sync_soon = schedd_sync_soon;
 	hooks.arg = sd;
+	if (opts->state_dir != NULL) {
+		char path[4096];
+
+		snprintf(path, sizeof(path), "%s/%s", opts->state_dir,
+		    SCHED_STATE_FILE);
+		if (schedd_writer_start(&sd->writer, path, err,
+		    sizeof(err)) != 0)
+			log_error("%s; the state file is written on the loop",
+			    err);
+		else {
+			hooks.persist_write = schedd_persist_write;
+			ev_io_set(sd->loop, sd->writer.efd, EV_READ,
+			    schedd_writer_cb, sd);
+		}
+	}
 	schedd_later_init(sd, &sd->flush, sched_flush);
 	schedd_later_init(sd, &sd->status, sched_status_flush);
 	schedd_later_init(sd, &sd->sync, sched_persist_sync);
@@ -394,8 +506,9 @@ schedd_shutdown(struct schedd *sd)
 {
 	/*
 	 * Deferred work is done now: changes waiting for a coalesced flush
-	 * go out (and to disk), then counters, then a state file written
-	 * without fsync is fsynced.
+	 * go out (and to disk), then counters, then what has not waited for
+	 * the disk is synced.  The writer finishes what it was handed, and
+	 * anything left is written here; an answer that waited goes.
 	 */
 	if (sd->loop != NULL) {
 		struct schedd_later *l[] = { &sd->flush, &sd->status,
@@ -408,6 +521,17 @@ schedd_shutdown(struct schedd *sd)
 			}
 	}
 	sched_persist_sync(&sd->core);
+	if (sd->writer.running) {
+		schedd_writer_stop(&sd->writer);
+		schedd_writer_collect_done(sd);
+		sd->core.hooks.persist_write = NULL;
+		sched_persist_sync(&sd->core);
+	}
+	if (sd->deferred) {
+		schedd_answer(sd, &sd->deferred_rep, sd->deferred_seq);
+		tmsg_free(&sd->deferred_rep);
+		sd->deferred = false;
+	}
 	if (sd->mc != NULL) {
 		mesos_free(sd->mc);
 		sd->mc = NULL;

@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "ev.h"
 #include "sched.h"
+#include "schedd_writer.h"
 
 struct mesos_conn;
 
@@ -38,6 +39,12 @@ struct schedd {
 	}			 flush,		/* sched_flush */
 				 status,	/* sched_status_flush */
 				 sync;		/* sched_persist_sync */
+	/* The state file, written off the loop (not running: on it). */
+	struct schedd_writer	 writer;
+	/* An answer waiting for its state file write (deferred_seq). */
+	bool			 deferred;
+	uint64_t		 deferred_seq;
+	struct tmsg		 deferred_rep;
 };
 
 /* schedd.c */

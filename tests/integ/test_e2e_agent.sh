@@ -79,10 +79,14 @@ like "on the torc network, with a new address" "$N_IP" '^192\.168\.'
 check "relay.service.torc resolves to its new address" wait_until 10 dns_is relay "$N_IP"
 n_routed() { [ "$(route_of "$N_IP/32")" = "${EXT[$N_NODE]}" ]; }
 check "its new /32 is routed via $N_NODE's external_ip" wait_until 10 n_routed
+# Given up, each is restarted (after the restart delay) and then waits.
+pending_reason() {
+	api /services/pending | jq -r --arg n "pcp-$1" \
+	    '.[] | select(.name == $n) | .state_reason' | grep -q "$1"
+}
 for n in $LOST; do
-	like "pcp-$n waits for its node and says so" \
-	    "$(api /services/pending | jq -r --arg n "pcp-$n" '.[] | select(.name == $n) | .state_reason')" \
-	    "$n"
+	check "pcp-$n waits for its node and says so" wait_until 10 \
+	    pending_reason "$n"
 done
 sl_gone() { [ -z "$(svc dns-sl1 name)" ]; }
 check "dns-sl1, on-demand, is given up and removed" wait_until 20 sl_gone

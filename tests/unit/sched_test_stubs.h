@@ -61,6 +61,11 @@ static struct {
 	/* hooks.sync_soon and hooks.status_soon calls (stub_hooks_soon). */
 	int	 sync_soon;
 	int	 status_soon;
+	/* hooks.persist_write (stub_hooks_writer): the last content, syncs. */
+	char	*written;
+	uint64_t written_seq;
+	int	 n_written;
+	int	 journal_syncs;
 	/* Published messages (deep copies) and log lines. */
 	struct tmsg pub[4096];
 	size_t	 n_pub;
@@ -86,6 +91,7 @@ stub_reset(void)
 		free(stub.logs[i]);
 	free(stub.state_at_launch);
 	free(stub.journal_at_launch);
+	free(stub.written);
 	memset(&stub, 0, sizeof(stub));
 }
 
@@ -300,6 +306,31 @@ STUB_UNUSED static const struct sched_hooks stub_hooks_soon = {
 	.log = stub_log,
 	.sync_soon = stub_sync_soon,
 	.status_soon = stub_status_soon,
+	.arg = NULL,
+};
+
+/* A writer that never finishes by itself: sched_persist_done by hand. */
+STUB_UNUSED static void
+stub_persist_write(void *arg, char *buf, size_t len, uint64_t seq)
+{
+	(void)arg;
+	(void)len;
+	if (buf == NULL) {
+		stub.journal_syncs++;
+		return;
+	}
+	free(stub.written);
+	stub.written = buf;
+	stub.written_seq = seq;
+	stub.n_written++;
+}
+
+STUB_UNUSED static const struct sched_hooks stub_hooks_writer = {
+	.publish = stub_publish,
+	.log = stub_log,
+	.sync_soon = stub_sync_soon,
+	.status_soon = stub_status_soon,
+	.persist_write = stub_persist_write,
 	.arg = NULL,
 };
 

@@ -129,9 +129,6 @@ the_write_ahead_is_synced_later_when_the_daemon_can(void **state)
 	text = slurp_journal(f->dir);
 	assert_string_equal(text, stub.journal_at_launch);
 	free(text);
-	/* Nothing left to sync: nothing asked. */
-	sched_persist_sync(&f->s);
-	assert_int_equal(stub.sync_soon, 1);
 	core_free(f);
 }
 
@@ -166,8 +163,11 @@ held_writes_wait_for_the_release_but_not_the_write_ahead(void **state)
 	assert_true(f->s.journal_unsynced);
 	sched_release_writes(&f->s);
 	/* The request's change is durable now, the launch's with it. */
-	assert_false(f->s.journal_unsynced);
 	assert_false(f->s.persist_dirty);
+	/* The journal, emptied, is synced soon too. */
+	assert_true(f->s.journal_unsynced);
+	sched_persist_sync(&f->s);
+	assert_false(f->s.journal_unsynced);
 	text = slurp(f->dir);
 	assert_non_null(text);
 	assert_non_null(strstr(text, "ondemand\tdns-sched\tdns-sched\n"));
@@ -226,6 +226,96 @@ a_restart_applies_the_journal_over_the_state_file(void **state)
 	text = slurp_journal(f->dir);
 	assert_string_equal(text, "");
 	free(text);
+	core_free(f);
+}
+
+/*
+ * Written off the loop: a request's change goes to the writer at the
+ * release, whose number the answer waits for; the journal is emptied
+ * only by a write that covers all of it.
+ */
+static void
+a_write_off_the_loop_is_waited_for_and_empties_only_what_it_covers(
+    void **state)
+{
+	struct core_fix *f = core_new(true);
+	char msg[256], *text;
+	uint64_t seq;
+
+	(void)state;
+	f->s.hooks = stub_hooks_writer;
+	core_subscribe(f);
+	assert_int_equal(stub.n_written, 1);	/* the first flush's */
+	sched_persist_done(&f->s, stub.written_seq, true, "");
+	/* A launch: in the journal, nothing for the writer. */
+	core_offer(f, "wedge");
+	assert_int_equal(stub.n_written, 1);
+	sched_persist_sync(&f->s);
+	assert_int_equal(stub.journal_syncs, 1);
+	/* A request: the answer waits for the write the release starts. */
+	sched_hold_writes(&f->s);
+	assert_int_equal(sched_start_group(&f->s, "dns-sched", &f->now, msg,
+	    sizeof(msg), NULL, NULL), 200);
+	assert_int_equal(stub.n_written, 1);
+	seq = sched_release_writes(&f->s);
+	assert_int_equal(stub.n_written, 2);
+	assert_true(seq == stub.written_seq);
+	assert_true(f->s.persist_done < seq);
+	assert_non_null(strstr(stub.written, "ondemand\tdns-sched\tdns-sched\n"));
+	assert_non_null(strstr(stub.written, "task\tdns\tdns."));
+	/* Written by the stub (here: not at all), not by the core. */
+	text = stub_read(f->dir, SCHED_STATE_FILE);
+	assert_string_equal(text, "");
+	free(text);
+	/* A launch appended meanwhile: this write does not cover it. */
+	core_offer(f, "br1");
+	sched_persist_done(&f->s, seq, true, "");
+	assert_true(f->s.persist_done == seq);
+	text = slurp_journal(f->dir);
+	assert_non_null(strstr(text, "task\tdns-sched\t"));
+	free(text);
+	/* Nothing to write: a release has nothing to wait for. */
+	sched_hold_writes(&f->s);
+	assert_true(sched_release_writes(&f->s) == 0);
+	/* The next write covers it all and empties the journal. */
+	f->s.persist_dirty = true;
+	sched_persist_sync(&f->s);
+	assert_int_equal(stub.n_written, 3);
+	assert_non_null(strstr(stub.written, "task\tdns-sched\t"));
+	sched_persist_done(&f->s, stub.written_seq, true, "");
+	text = slurp_journal(f->dir);
+	assert_string_equal(text, "");
+	free(text);
+	core_free(f);
+}
+
+/* A failed write is logged and tried again; the answer is not stuck. */
+static void
+a_failed_write_is_logged_and_tried_again(void **state)
+{
+	struct core_fix *f = core_new(true);
+	char msg[256];
+	uint64_t seq;
+
+	(void)state;
+	f->s.hooks = stub_hooks_writer;
+	core_subscribe(f);
+	sched_persist_done(&f->s, stub.written_seq, true, "");
+	sched_hold_writes(&f->s);
+	assert_int_equal(sched_start_group(&f->s, "dns-sched", &f->now, msg,
+	    sizeof(msg), NULL, NULL), 200);
+	seq = sched_release_writes(&f->s);
+	stub.sync_soon = 0;
+	sched_persist_done(&f->s, seq, false, "write: No space left on "
+	    "device");
+	assert_true(f->s.persist_done >= seq);
+	assert_true(stub_logged("state file: write: No space left on "
+	    "device"));
+	assert_true(f->s.persist_dirty);
+	assert_int_equal(stub.sync_soon, 1);
+	sched_persist_sync(&f->s);
+	assert_true(stub.written_seq > seq);
+	assert_non_null(strstr(stub.written, "ondemand\tdns-sched\tdns-sched\n"));
 	core_free(f);
 }
 
@@ -426,6 +516,8 @@ main(void)
 		cmocka_unit_test(held_writes_wait_for_the_release_but_not_the_write_ahead),
 		cmocka_unit_test(a_restart_applies_the_journal_over_the_state_file),
 		cmocka_unit_test(a_corrupt_journal_is_moved_aside_and_the_state_file_kept),
+		cmocka_unit_test(a_write_off_the_loop_is_waited_for_and_empties_only_what_it_covers),
+		cmocka_unit_test(a_failed_write_is_logged_and_tried_again),
 		cmocka_unit_test(after_a_restart_running_tasks_are_adopted_not_launched_again),
 		cmocka_unit_test(after_a_restart_a_task_the_master_says_is_gone_is_launched_again),
 		cmocka_unit_test(a_started_group_is_still_wanted_after_a_restart_and_a_killed_one_not),
