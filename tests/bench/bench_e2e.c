@@ -21,10 +21,13 @@
  *
  * Each figure is per run (p50 or p99 over N samples); the JSON lines give
  * the median, min and max over the runs.
- * Environment: BENCH_E2E_RUNS (default 3), BENCH_E2E_N (default 200),
- * BENCH_E2E_KEEP=1 keeps the temp dir (logs, config).
+ * Environment: BENCH_E2E_RUNS (default 5), BENCH_E2E_N (default 200),
+ * BENCH_E2E_WARMUP (unmeasured start-kill cycles first, default 20),
+ * BENCH_E2E_KEEP=1 keeps the temp dir (logs, config), BENCH_E2E_SAMPLES=FILE
+ * appends every sample to FILE (its stages, and when it was taken).
  */
 #include "bench_trio.h"
+#include "bench_log.h"
 
 #define MAX_N		1000
 #define MAX_RUNS	16
@@ -76,34 +79,12 @@ static double
 log_time(const char *sys, const char *method, const char *needle)
 {
 	char path[64];
-	json_t *root = NULL, *it;
+	json_t *root = NULL;
 	double when = -1;
-	size_t i;
 
 	snprintf(path, sizeof(path), "/%s/requests", sys);
-	if (bt_ctl(t, "GET", path, NULL, &root) != 200 || root == NULL) {
-		json_decref(root);
-		return -1;
-	}
-	json_array_foreach(json_object_get(root, "requests"), i, it) {
-		const char *m = json_string_value(json_object_get(it,
-		    "method"));
-		const char *p = json_string_value(json_object_get(it, "path"));
-		char *body;
-		bool hit;
-
-		if (m == NULL || strcmp(m, method) != 0)
-			continue;
-		body = json_dumps(json_object_get(it, "body"),
-		    JSON_ENCODE_ANY | JSON_COMPACT);
-		hit = (p != NULL && strstr(p, needle) != NULL) ||
-		    (body != NULL && strstr(body, needle) != NULL);
-		free(body);
-		if (hit) {
-			when = json_real_value(json_object_get(it, "time"));
-			break;
-		}
-	}
+	if (bt_ctl(t, "GET", path, NULL, &root) == 200 && root != NULL)
+		when = bench_request_time(root, method, needle);
 	json_decref(root);
 	return when;
 }
@@ -229,11 +210,14 @@ struct sample {
 				   route in place / gone */
 	double	 share;		/* torc's part: to_pub + to_prog */
 	double	 rest;		/* the REST answer itself */
+	double	 at;		/* wall clock of the request, s */
 };
 
 static struct bt_sub S;
 
 #define WAIT_MS	10000
+/* How long after schedd's news the simulator's records are looked at. */
+#define LOOK_AFTER_US	3000
 
 static int
 start_one(const char *name, struct task_info *ti, struct sample *s)
@@ -251,30 +235,30 @@ start_one(const char *name, struct task_info *ti, struct sample *s)
 	if (st != 200)
 		return -1;
 	/*
-	 * The address is the task's: known once the master ran it.  Wait
-	 * for schedd to publish `running` (our own subscriber, no request
-	 * to anyone) before asking the master, so that the wait does not
-	 * load the simulator it measures.
+	 * The bench must not load the machine it measures: it sleeps until
+	 * its own subscriber sees schedd publish `running`, which carries
+	 * the task's address, and asks the simulator for its records only
+	 * after routed has had time to act (the records carry their own
+	 * times, so a late look loses no resolution).  The master is asked
+	 * for the task only once everything is in place.
 	 */
 	memset(ti, 0, sizeof(*ti));
 	end = mono_ms() + WAIT_MS;
-	while (mono_ms() < end && bt_sub_when(&S, name, TSVC_RUNNING, t0) < 0)
-		usleep(200);
-	while (mono_ms() < end && !(task_find(name, ti) && ti->ip[0] != '\0'))
-		usleep(2000);
-	if (ti->ip[0] == '\0')
+	if (bt_sub_wait(&S, name, TSVC_RUNNING, t0, WAIT_MS, ti->ip,
+	    sizeof(ti->ip)) < 0 || ti->ip[0] == '\0')
 		return -1;
 	snprintf(key, sizeof(key), "\"torc-%s\"", name);
 	snprintf(prefix, sizeof(prefix), "\"%s\"", ti->ip);
+	usleep(LOOK_AFTER_US);
 	while (mono_ms() < end && (t_dns < 0 || t_route < 0)) {
 		if (t_dns < 0)
 			t_dns = log_time("consul", "PUT", key);
 		if (t_route < 0)
 			t_route = log_time("switch", "POST", prefix);
 		if (t_dns < 0 || t_route < 0)
-			usleep(2000);
+			usleep(LOOK_AFTER_US);
 	}
-	if (t_dns < 0 || t_route < 0)
+	if (t_dns < 0 || t_route < 0 || !task_find(name, ti))
 		return -1;
 	{
 		double last = t_dns > t_route ? t_dns : t_route;
@@ -293,6 +277,7 @@ start_one(const char *name, struct task_info *ti, struct sample *s)
 		s->to_prog = (last - r) * 1000.0;
 		s->share = s->to_pub + s->to_prog;
 		s->rest = (t_rest - t0) * 1000.0;
+		s->at = t0;
 	}
 	return 0;
 }
@@ -315,10 +300,10 @@ kill_one(const char *name, struct task_info *ti, struct sample *s)
 	if (st != 200)
 		return -1;
 	end = mono_ms() + WAIT_MS;
-	/* As for a start: schedd says the task ended before we ask. */
-	while (mono_ms() < end &&
-	    bt_sub_when(&S, name, TSVC_FINISHED, t0) < 0)
-		usleep(200);
+	/* As for a start: schedd says the task ended before we look. */
+	if (bt_sub_wait(&S, name, TSVC_FINISHED, t0, WAIT_MS, NULL, 0) < 0)
+		return -1;
+	usleep(LOOK_AFTER_US);
 	while (mono_ms() < end) {
 		if (t_dns < 0)
 			t_dns = log_time("consul", "PUT", key);
@@ -327,7 +312,7 @@ kill_one(const char *name, struct task_info *ti, struct sample *s)
 		if (t_dns >= 0 && t_route >= 0 && task_find(name, ti) &&
 		    ti->t_killed > 0)
 			break;
-		usleep(2000);
+		usleep(LOOK_AFTER_US);
 	}
 	if (t_dns < 0 || t_route < 0 || ti->t_killed < 0)
 		return -1;
@@ -347,7 +332,36 @@ kill_one(const char *name, struct task_info *ti, struct sample *s)
 	}
 	s->offer = -1;
 	s->rest = (t_rest - t0) * 1000.0;
+	s->at = t0;
 	return 0;
+}
+
+/*
+ * BENCH_E2E_SAMPLES=FILE: every sample of every run appended to FILE, one
+ * line each (run, start or kill, then the figures in ms), to see which
+ * stage the slow ones spent their time in.
+ */
+static void
+dump_samples(const char *path, int r, const struct sample *st,
+    const struct sample *kl, int n)
+{
+	FILE *fp = fopen(path, "a");
+
+	if (fp == NULL) {
+		fprintf(stderr, BENCH ": %s: cannot append\n", path);
+		return;
+	}
+	if (r == 0)
+		fprintf(fp, "run op total to_pub offer sim to_prog rest at\n");
+	for (int i = 0; i < n; i++) {
+		fprintf(fp, "%d start %.3f %.3f %.3f %.3f %.3f %.3f %.3f\n",
+		    r + 1, st[i].total, st[i].to_pub, st[i].offer, st[i].sim,
+		    st[i].to_prog, st[i].rest, st[i].at);
+		fprintf(fp, "%d kill %.3f %.3f %.3f %.3f %.3f %.3f %.3f\n",
+		    r + 1, kl[i].total, kl[i].to_pub, kl[i].offer, kl[i].sim,
+		    kl[i].to_prog, kl[i].rest, kl[i].at);
+	}
+	fclose(fp);
 }
 
 /* ---- figures per run --------------------------------------------------- */
@@ -449,6 +463,8 @@ one_run(int r, int n)
 			return -1;
 		}
 	}
+	if (getenv("BENCH_E2E_SAMPLES") != NULL)
+		dump_samples(getenv("BENCH_E2E_SAMPLES"), r, st, kl, n);
 	COL(st, total, v);
 	fv[F_START_P50][r] = bt_pct(v, n, 50);
 	fv[F_START_P99][r] = bt_pct(v, n, 99);
@@ -509,14 +525,18 @@ main(int argc, char **argv)
 	static const char *const sim_args[] = { "--task-start-delay", "0",
 	    "--seed", "1", NULL };
 	int runs = getenv("BENCH_E2E_RUNS") ? atoi(getenv("BENCH_E2E_RUNS")) :
-	    3;
+	    5;
+	int warmup = getenv("BENCH_E2E_WARMUP") ?
+	    atoi(getenv("BENCH_E2E_WARMUP")) : 20;
 	int n = getenv("BENCH_E2E_N") ? atoi(getenv("BENCH_E2E_N")) : 200;
 	bool keep = getenv("BENCH_E2E_KEEP") != NULL;
 	int done = 0;
 
 	(void)argc;
 	if (runs < 1 || runs > MAX_RUNS)
-		runs = 3;
+		runs = 5;
+	if (warmup < 0 || warmup > MAX_N)
+		warmup = 20;
 	if (n < 1 || n > MAX_N)
 		n = 200;
 	curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -563,6 +583,27 @@ main(int argc, char **argv)
 		}
 		free(body);
 		sleep(2);
+	}
+	/*
+	 * A few unmeasured starts and kills first: the figures are the
+	 * steady state, not the trio's first seconds (connections opened,
+	 * first reconciliations, caches).
+	 */
+	for (int i = 0; i < warmup; i++) {
+		struct task_info ti;
+		struct sample ws;
+		char name[32];
+
+		snprintf(name, sizeof(name), "b1-%03d", i % n);
+		usleep(20000);
+		if (start_one(name, &ti, &ws) != 0 ||
+		    kill_one(name, &ti, &ws) != 0) {
+			bt_error("e2e.start_converge_p99", "warm-up: %s did "
+			    "not converge within %d ms", name, WAIT_MS);
+			runs = 0;
+			keep = true;
+			break;
+		}
 	}
 	for (int r = 0; r < runs; r++) {
 		if (one_run(done, n) != 0) {

@@ -346,7 +346,10 @@ bt_init(struct trio *t, const char *tag, const char *argv0)
 			*s = '\0';
 	} else
 		tstrlcpy(t->build, "build", sizeof(t->build));
-	tstrlcpy(t->dir, "/tmp/torc-bench-XXXXXX", sizeof(t->dir));
+	/* $TMPDIR if set (a tmpfs there shows what the disk costs). */
+	snprintf(t->dir, sizeof(t->dir), "%s/torc-bench-XXXXXX",
+	    getenv("TMPDIR") != NULL && *getenv("TMPDIR") != '\0' ?
+	    getenv("TMPDIR") : "/tmp");
 	if (mkdtemp(t->dir) == NULL) {
 		t->dir[0] = '\0';
 		return -1;
@@ -651,6 +654,7 @@ bt_cfg_tail(struct trio *t, FILE *fp, int statesync, int clean_poll,
 
 struct bt_event {
 	char	 name[48];
+	char	 ip[48];	/* the service's address, if any */
 	int	 state;		/* enum tmsg_svc_state; -1: SVC_REMOVE */
 	double	 when;		/* wall clock at receipt */
 };
@@ -659,6 +663,7 @@ struct bt_sub {
 	nng_socket	 sock;
 	pthread_t	 thr;
 	pthread_mutex_t	 mu;
+	pthread_cond_t	 cv;		/* broadcast on each event */
 	struct bt_event	 ev[BT_EV_MAX];
 	size_t		 n;		/* ring: ev[n % BT_EV_MAX] next */
 	uint64_t	 count, last_seq, gaps;
@@ -709,8 +714,12 @@ bt_sub_main(void *arg)
 				    sizeof(e->name));
 				e->state = msg.type == TMSG_SVC_UPDATE ?
 				    (int)msg.u.svc.state : -1;
+				tstrlcpy(e->ip, msg.type == TMSG_SVC_UPDATE &&
+				    msg.u.svc.ip != NULL ? msg.u.svc.ip : "",
+				    sizeof(e->ip));
 				e->when = now;
 				s->n++;
+				pthread_cond_broadcast(&s->cv);
 			}
 			pthread_mutex_unlock(&s->mu);
 			tmsg_free(&msg);
@@ -728,6 +737,7 @@ bt_sub_start(struct trio *t, struct bt_sub *s)
 
 	memset(s, 0, sizeof(*s));
 	pthread_mutex_init(&s->mu, NULL);
+	pthread_cond_init(&s->cv, NULL);
 	snprintf(url, sizeof(url), "ipc://%s/%s", t->run, TMSG_SOCK_EVENTS);
 	if (nng_sub0_open(&s->sock) != 0)
 		return -1;
@@ -762,25 +772,67 @@ bt_sub_stop(struct bt_sub *s)
 	s->running = false;
 }
 
-/*
- * When service name was last published in state (-1: removed) at or
- * after since; -1 if not (yet).
- */
-BT_FN double
-bt_sub_when(struct bt_sub *s, const char *name, int state, double since)
+/* Under s->mu: the first matching event at or after since, or NULL. */
+static const struct bt_event *
+bt_sub_find(struct bt_sub *s, const char *name, int state, double since)
 {
-	double when = -1;
-
-	pthread_mutex_lock(&s->mu);
 	for (size_t i = s->n > BT_EV_MAX ? s->n - BT_EV_MAX : 0; i < s->n;
 	    i++) {
 		struct bt_event *e = &s->ev[i % BT_EV_MAX];
 
 		if (e->when >= since && e->state == state &&
-		    strcmp(e->name, name) == 0) {
-			when = e->when;
+		    strcmp(e->name, name) == 0)
+			return e;
+	}
+	return NULL;
+}
+
+/*
+ * When service name was first published in state (-1: removed) at or
+ * after since; -1 if not (yet).
+ */
+BT_FN double
+bt_sub_when(struct bt_sub *s, const char *name, int state, double since)
+{
+	const struct bt_event *e;
+	double when;
+
+	pthread_mutex_lock(&s->mu);
+	e = bt_sub_find(s, name, state, since);
+	when = e != NULL ? e->when : -1;
+	pthread_mutex_unlock(&s->mu);
+	return when;
+}
+
+/*
+ * As bt_sub_when, but sleep until that event comes (woken by the
+ * subscriber thread, not polling: the bench must not load the machine it
+ * measures), at most timeout_ms.  ip (if not NULL, ipsz bytes) gets the
+ * address the event carried.
+ */
+BT_FN double
+bt_sub_wait(struct bt_sub *s, const char *name, int state, double since,
+    int timeout_ms, char *ip, size_t ipsz)
+{
+	const struct bt_event *e;
+	struct timespec ts;
+	double when = -1;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += timeout_ms / 1000;
+	ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
+	if (ts.tv_nsec >= 1000000000) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000;
+	}
+	pthread_mutex_lock(&s->mu);
+	while ((e = bt_sub_find(s, name, state, since)) == NULL)
+		if (pthread_cond_timedwait(&s->cv, &s->mu, &ts) != 0)
 			break;
-		}
+	if (e != NULL) {
+		when = e->when;
+		if (ip != NULL)
+			tstrlcpy(ip, e->ip, ipsz);
 	}
 	pthread_mutex_unlock(&s->mu);
 	return when;
