@@ -371,6 +371,7 @@ struct sched {
 	bool			 suppressed;
 	bool			 persist_dirty;
 	int			 journal_fd;	/* -1: none */
+	bool			 journal_off;	/* no more appends: moved aside */
 	size_t			 journal_len;	/* bytes since emptied */
 	bool			 journal_unsynced; /* appended, not synced */
 	/*
@@ -385,6 +386,8 @@ struct sched {
 	size_t			 journal_valid;	/* at load: its whole lines */
 	bool			 hold_writes;	/* sched_hold_writes() */
 	bool			 held;		/* a durable write waits */
+	uint64_t		 hold_seq;	/* persist_seq at the hold */
+	bool			 persist_failing; /* the last write failed */
 	int64_t			 last_reconcile_s;
 	/* What the last SCHED_STATUS said (counters compared at flush). */
 	struct tmsg_sched_status last_status;

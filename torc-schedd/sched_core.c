@@ -213,6 +213,9 @@ offers_policy(struct sched *s)
 	}
 }
 
+static void journal_unusable(struct sched *, const char *,
+    const struct sched_now *);
+
 /*
  * Make durable what is not: the state file if it changed (written whole,
  * atomically and durably: off the loop through hooks.persist_write, or
@@ -286,20 +289,31 @@ sched_persist_done(struct sched *s, uint64_t seq, bool ok, const char *err)
 	if (ok && seq > s->persist_ok)
 		s->persist_ok = seq;
 	if (!ok) {
-		/* Logged, and tried again soon: the memory is still right. */
-		sched_logf(s, SCHED_LOG_ERROR, "state file: %s", err);
+		/*
+		 * Tried again soon: the memory is still right.  Logged once
+		 * until a write works again, not every 200 ms.
+		 */
+		if (!s->persist_failing)
+			sched_logf(s, SCHED_LOG_ERROR, "state file: %s; "
+			    "trying again every %d ms", err,
+			    SCHED_SYNC_DELAY_MS);
+		s->persist_failing = true;
 		s->persist_dirty = true;
 		if (s->hooks.sync_soon != NULL)
 			s->hooks.sync_soon(s->hooks.arg);
 		return;
 	}
+	if (s->persist_failing)
+		sched_logf(s, SCHED_LOG_INFO, "state file: written again");
+	s->persist_failing = false;
 	/*
 	 * The journal can be emptied if the file just written covers all of
 	 * it: it is the last write started, and nothing was appended since
 	 * it was built.  Otherwise the next write will.
 	 */
 	if (seq == s->persist_seq && s->journal_len > 0 &&
-	    s->journal_len == s->journal_mark && s->journal_fd >= 0) {
+	    s->journal_len == s->journal_mark && s->journal_fd >= 0 &&
+	    !s->journal_off) {
 		if (ftruncate(s->journal_fd, 0) != 0) {
 			sched_logf(s, SCHED_LOG_ERROR, "journal: truncate: %s",
 			    strerror(errno));
@@ -338,7 +352,7 @@ sched_persist_failed(const struct sched *s, uint64_t seq)
  */
 static void
 write_ahead(struct sched *s, struct sched_svc *const *svcs, size_t n,
-    bool was_dirty)
+    bool was_dirty, const struct sched_now *now)
 {
 	char err[512];
 	size_t written = 0;
@@ -346,7 +360,7 @@ write_ahead(struct sched *s, struct sched_svc *const *svcs, size_t n,
 
 	if (s->state_dir == NULL)
 		return;
-	if (s->journal_fd >= 0) {
+	if (s->journal_fd >= 0 && !s->journal_off) {
 		rv = sched_journal_append(s->journal_fd, svcs, n, &written,
 		    err, sizeof(err));
 		if (rv == 0)
@@ -358,11 +372,16 @@ write_ahead(struct sched *s, struct sched_svc *const *svcs, size_t n,
 			 * it.  As the journal's last line it is ignored; no
 			 * more appends, the state file holds the task ids.
 			 */
-			sched_logf(s, SCHED_LOG_ERROR, "journal: a partial "
-			    "record cannot be removed (%s); journal no longer "
-			    "used", strerror(errno));
-			close(s->journal_fd);
-			s->journal_fd = -1;
+			char why[256];
+
+			snprintf(why, sizeof(why), "journal: a partial record "
+			    "cannot be removed (%s)", strerror(errno));
+			/*
+			 * The fd stays open (the writer thread may be syncing
+			 * it) until sched_free; the file goes aside.
+			 */
+			journal_unusable(s, why, now);
+			s->journal_off = true;
 		}
 	}
 	if (rv == 0) {
@@ -376,7 +395,7 @@ write_ahead(struct sched *s, struct sched_svc *const *svcs, size_t n,
 			    strerror(errno));
 		return;
 	}
-	if (s->journal_fd >= 0)
+	if (s->journal_fd >= 0 && !s->journal_off)
 		sched_logf(s, SCHED_LOG_ERROR, "%s; writing the state file "
 		    "instead", err);
 	s->persist_dirty = true;
@@ -400,19 +419,23 @@ sched_hold_writes(struct sched *s)
 {
 	s->hold_writes = true;
 	s->held = false;
+	s->hold_seq = s->persist_seq;
 }
 
 uint64_t
 sched_release_writes(struct sched *s)
 {
 	bool now = s->held || s->persist_dirty;
-	uint64_t before = s->persist_seq;
 
 	s->hold_writes = false;
 	s->held = false;
 	if (now)
 		persist_now(s);
-	return s->persist_seq != before ? s->persist_seq : 0;
+	/*
+	 * Any write started since the hold holds the request's changes
+	 * (one the journal's failure forced meanwhile included).
+	 */
+	return s->persist_seq != s->hold_seq ? s->persist_seq : 0;
 }
 
 void
@@ -683,10 +706,18 @@ sched_init(struct sched *s, const struct torc_config *cfg,
 
 			s->journal_len = end > 0 ? (size_t)end : 0;
 			/* A last line a crash cut short: appends follow it. */
-			if (s->journal_len > s->journal_valid &&
-			    ftruncate(s->journal_fd,
-			    (off_t)s->journal_valid) == 0)
-				s->journal_len = s->journal_valid;
+			if (s->journal_len > s->journal_valid) {
+				if (ftruncate(s->journal_fd,
+				    (off_t)s->journal_valid) == 0)
+					s->journal_len = s->journal_valid;
+				else {
+					snprintf(err, sizeof(err), "journal: "
+					    "cannot cut its torn last line: "
+					    "%s", strerror(errno));
+					journal_unusable(s, err, now);
+					s->journal_off = true;
+				}
+			}
 		}
 		/* What it held is in memory now, and goes to the state file. */
 		s->persist_dirty = true;
@@ -851,7 +882,7 @@ launch(struct sched *s, struct sched_node *node, const char *agent_id,
 	 * the flush (publishing, SUPPRESS once nothing is pending) waits
 	 * for the caller's, so the ACCEPT is the first call queued.
 	 */
-	write_ahead(s, svcs, n, was_dirty);
+	write_ahead(s, svcs, n, was_dirty, now);
 	vols = xcalloc(n_vols + 1, sizeof(*vols));
 	for (size_t i = 0; i < n; i++) {
 		struct tmsg_service *t = &svcs[i]->t;

@@ -290,18 +290,28 @@ schedd_persist_write(void *arg, char *buf, size_t len, uint64_t seq)
 		schedd_writer_submit(&sd->writer, buf, len, seq, -1);
 }
 
-/* Tell the core what the writer finished. */
+/*
+ * Tell the core what the writer finished: the last content written, and
+ * the last that failed unless a later one was written (it held all).
+ */
+static void
+schedd_writer_report(struct schedd *sd, const struct schedd_writer_done *d)
+{
+	if (d->sync_failed)
+		sched_persist_done(&sd->core, 0, false, d->sync_err);
+	if (d->ok_seq != 0)
+		sched_persist_done(&sd->core, d->ok_seq, true, "");
+	if (d->fail_seq > d->ok_seq)
+		sched_persist_done(&sd->core, d->fail_seq, false, d->fail_err);
+}
+
 static void
 schedd_writer_collect_done(struct schedd *sd)
 {
 	struct schedd_writer_done d;
 
-	if (!schedd_writer_collect(&sd->writer, &d))
-		return;
-	if (d.sync_failed)
-		sched_persist_done(&sd->core, 0, false, d.sync_err);
-	if (d.seq != 0)
-		sched_persist_done(&sd->core, d.seq, d.ok, d.err);
+	if (schedd_writer_collect(&sd->writer, &d))
+		schedd_writer_report(sd, &d);
 }
 
 static void
@@ -522,8 +532,11 @@ schedd_shutdown(struct schedd *sd)
 	}
 	sched_persist_sync(&sd->core);
 	if (sd->writer.running) {
-		schedd_writer_stop(&sd->writer);
-		schedd_writer_collect_done(sd);
+		struct schedd_writer_done d;
+
+		ev_io_del(sd->loop, sd->writer.efd);
+		if (schedd_writer_stop(&sd->writer, &d))
+			schedd_writer_report(sd, &d);
 		sd->core.hooks.persist_write = NULL;
 		sched_persist_sync(&sd->core);
 	}

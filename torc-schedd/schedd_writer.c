@@ -69,11 +69,11 @@ writer_main(void *arg)
 			w->sync_failed = true;
 			tstrlcpy(w->sync_err, err, sizeof(w->sync_err));
 		}
-		if (buf != NULL) {
-			w->done_seq = seq;
-			w->done_ok = ok;
-			tstrlcpy(w->done_err, ok ? "" : err,
-			    sizeof(w->done_err));
+		if (buf != NULL && ok)
+			w->ok_seq = seq;
+		else if (buf != NULL) {
+			w->fail_seq = seq;
+			tstrlcpy(w->fail_err, err, sizeof(w->fail_err));
 		}
 		w->done_new = true;
 		pthread_mutex_unlock(&w->mu);
@@ -105,6 +105,8 @@ schedd_writer_start(struct schedd_writer *w, const char *path, char *err,
 		    strerror(errno));
 		close(w->efd);
 		w->efd = -1;
+		pthread_cond_destroy(&w->cv);
+		pthread_mutex_destroy(&w->mu);
 		return -1;
 	}
 	w->running = true;
@@ -140,33 +142,37 @@ schedd_writer_collect(struct schedd_writer *w, struct schedd_writer_done *d)
 		pthread_mutex_unlock(&w->mu);
 		return false;
 	}
-	d->seq = w->done_seq;
-	d->ok = w->done_ok;
-	tstrlcpy(d->err, w->done_err, sizeof(d->err));
+	d->ok_seq = w->ok_seq;
+	d->fail_seq = w->fail_seq;
+	tstrlcpy(d->fail_err, w->fail_err, sizeof(d->fail_err));
 	d->sync_failed = w->sync_failed;
 	tstrlcpy(d->sync_err, w->sync_err, sizeof(d->sync_err));
-	w->done_seq = 0;
+	w->ok_seq = w->fail_seq = 0;
 	w->done_new = false;
 	w->sync_failed = false;
 	pthread_mutex_unlock(&w->mu);
 	return true;
 }
 
-void
-schedd_writer_stop(struct schedd_writer *w)
+bool
+schedd_writer_stop(struct schedd_writer *w, struct schedd_writer_done *d)
 {
+	bool got;
+
 	if (!w->running)
-		return;
+		return false;
 	pthread_mutex_lock(&w->mu);
 	w->stopping = true;
 	pthread_cond_signal(&w->cv);
 	pthread_mutex_unlock(&w->mu);
 	pthread_join(w->thr, NULL);	/* after what was handed over */
 	w->running = false;
+	got = schedd_writer_collect(w, d);
 	free(w->buf);
 	w->buf = NULL;
 	close(w->efd);
 	w->efd = -1;
 	pthread_cond_destroy(&w->cv);
 	pthread_mutex_destroy(&w->mu);
+	return got;
 }

@@ -23,19 +23,19 @@ struct schedd_writer {
 	uint64_t	 seq;
 	int		 sync_fd;	/* -1: none */
 	bool		 stopping;
-	/* Under mu: what finished since the last collect. */
+	/* Under mu: what finished since the last collect (0: nothing). */
 	bool		 done_new;
-	uint64_t	 done_seq;	/* 0: no content written */
-	bool		 done_ok;
-	char		 done_err[512];
+	uint64_t	 ok_seq;	/* the last content written */
+	uint64_t	 fail_seq;	/* the last content that failed */
+	char		 fail_err[512];
 	bool		 sync_failed;
 	char		 sync_err[512];
 };
 
 struct schedd_writer_done {
-	uint64_t	 seq;		/* content written (0: none) */
-	bool		 ok;
-	char		 err[512];
+	uint64_t	 ok_seq;	/* the last content written, 0: none */
+	uint64_t	 fail_seq;	/* the last that failed, 0: none */
+	char		 fail_err[512];
 	bool		 sync_failed;	/* the journal's fdatasync */
 	char		 sync_err[512];
 };
@@ -53,7 +53,12 @@ void	schedd_writer_submit(struct schedd_writer *w, char *buf, size_t len,
 /* On the loop when efd is readable: what finished; false if nothing. */
 bool	schedd_writer_collect(struct schedd_writer *w,
 	    struct schedd_writer_done *d);
-/* Finish what was handed over, then stop the thread. */
-void	schedd_writer_stop(struct schedd_writer *w);
+/*
+ * Finish what was handed over, then stop the thread; d gets what finished
+ * since the last collect (false: nothing).  The caller has stopped
+ * watching efd, which is closed.
+ */
+bool	schedd_writer_stop(struct schedd_writer *w,
+	    struct schedd_writer_done *d);
 
 #endif

@@ -10,6 +10,9 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <sys/stat.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include "sched_test_stubs.h"
 #include "sched_test_core.h"
@@ -296,6 +299,7 @@ a_failed_write_is_logged_and_tried_again(void **state)
 	struct core_fix *f = core_new(true);
 	char msg[256];
 	uint64_t seq;
+	size_t n_logs;
 
 	(void)state;
 	f->s.hooks = stub_hooks_writer;
@@ -305,17 +309,107 @@ a_failed_write_is_logged_and_tried_again(void **state)
 	assert_int_equal(sched_start_group(&f->s, "dns-sched", &f->now, msg,
 	    sizeof(msg), NULL, NULL), 200);
 	seq = sched_release_writes(&f->s);
+	assert_false(sched_persist_failed(&f->s, seq));	/* not finished */
 	stub.sync_soon = 0;
 	sched_persist_done(&f->s, seq, false, "write: No space left on "
 	    "device");
+	/* Finished: the answer goes (a 500), it is not stuck. */
 	assert_true(f->s.persist_done >= seq);
+	assert_true(sched_persist_failed(&f->s, seq));
 	assert_true(stub_logged("state file: write: No space left on "
-	    "device"));
+	    "device; trying again every 200 ms"));
 	assert_true(f->s.persist_dirty);
 	assert_int_equal(stub.sync_soon, 1);
+	/* Tried again; a second failure is not logged again. */
 	sched_persist_sync(&f->s);
 	assert_true(stub.written_seq > seq);
 	assert_non_null(strstr(stub.written, "ondemand\tdns-sched\tdns-sched\n"));
+	n_logs = stub.n_logs;
+	sched_persist_done(&f->s, stub.written_seq, false, "again");
+	assert_int_equal(stub.n_logs, n_logs);
+	/* Then one works: said once, and nothing failed any more. */
+	sched_persist_sync(&f->s);
+	sched_persist_done(&f->s, stub.written_seq, true, "");
+	assert_true(stub_logged("state file: written again"));
+	assert_false(sched_persist_failed(&f->s, seq));
+	assert_false(f->s.persist_dirty);
+	core_free(f);
+}
+
+/* A journal that cannot be written: the state file holds the task ids. */
+static void
+a_journal_that_cannot_be_written_falls_back_to_the_state_file(
+    void **state)
+{
+	struct core_fix *f = core_new(true);
+
+	(void)state;
+	core_subscribe(f);
+	close(f->s.journal_fd);
+	f->s.journal_fd = open("/dev/full", O_WRONLY | O_CLOEXEC);
+	assert_true(f->s.journal_fd >= 0);
+	stub.state_dir = f->dir;
+	core_offer(f, "wedge");
+	assert_true(stub_logged("journal: write: No space left on device; "
+	    "writing the state file instead"));
+	/* Written before the ACCEPT went out (no writer thread here). */
+	assert_non_null(strstr(stub.state_at_launch, "task\tdns\tdns."));
+	assert_false(f->s.persist_dirty);
+	core_free(f);
+}
+
+/*
+ * A journal that fails during a held request: the state file write that
+ * replaces it holds the request's change too, and the answer waits for it.
+ */
+static void
+a_journal_failing_during_a_hold_makes_the_answer_wait_for_its_write(
+    void **state)
+{
+	struct core_fix *f = core_new(true);
+	char msg[256];
+	uint64_t seq;
+
+	(void)state;
+	f->s.hooks = stub_hooks_writer;
+	core_subscribe(f);
+	sched_persist_done(&f->s, stub.written_seq, true, "");
+	close(f->s.journal_fd);
+	f->s.journal_fd = open("/dev/full", O_WRONLY | O_CLOEXEC);
+	assert_true(f->s.journal_fd >= 0);
+	sched_hold_writes(&f->s);
+	assert_int_equal(sched_start_group(&f->s, "dns-sched", &f->now, msg,
+	    sizeof(msg), NULL, NULL), 200);
+	core_offer(f, "br1");		/* as within mesos_send_now() */
+	assert_non_null(strstr(stub.written, "ondemand\tdns-sched\tdns-sched\n"));
+	seq = sched_release_writes(&f->s);
+	assert_true(seq != 0);
+	assert_true(seq == stub.written_seq);
+	assert_true(f->s.persist_done < seq);
+	core_free(f);
+}
+
+/* A journal that cannot be opened is moved aside; the state file serves. */
+static void
+a_journal_that_cannot_be_opened_is_moved_aside(void **state)
+{
+	struct core_fix *f = core_new(true);
+	char path[512];
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/%s", f->dir, SCHED_JOURNAL_FILE);
+	assert_int_equal(unlink(path), 0);	/* the first start's */
+	/* Nothing to read (a missing journal), and nowhere to create it. */
+	assert_int_equal(symlink("/nonexistent-torc-dir/journal", path), 0);
+	restart(f);
+	assert_int_equal(f->s.journal_fd, -1);
+	assert_true(stub_logged("task ids will be written to the state file "
+	    "instead"));
+	assert_true(stub_logged("journal: moved aside to"));
+	core_subscribe(f);
+	stub.state_dir = f->dir;
+	core_offer(f, "wedge");
+	assert_non_null(strstr(stub.state_at_launch, "task\tdns\tdns."));
 	core_free(f);
 }
 
@@ -518,6 +612,9 @@ main(void)
 		cmocka_unit_test(a_corrupt_journal_is_moved_aside_and_the_state_file_kept),
 		cmocka_unit_test(a_write_off_the_loop_is_waited_for_and_empties_only_what_it_covers),
 		cmocka_unit_test(a_failed_write_is_logged_and_tried_again),
+		cmocka_unit_test(a_journal_that_cannot_be_written_falls_back_to_the_state_file),
+		cmocka_unit_test(a_journal_that_cannot_be_opened_is_moved_aside),
+		cmocka_unit_test(a_journal_failing_during_a_hold_makes_the_answer_wait_for_its_write),
 		cmocka_unit_test(after_a_restart_running_tasks_are_adopted_not_launched_again),
 		cmocka_unit_test(after_a_restart_a_task_the_master_says_is_gone_is_launched_again),
 		cmocka_unit_test(a_started_group_is_still_wanted_after_a_restart_and_a_killed_one_not),
