@@ -271,10 +271,13 @@ struct sched_persist {
 
 /*
  * The content of dir/schedd.state: every on-demand service that is
- * wanted and every live task (*len bytes, caller frees).  It is written
- * with atomic_write_file.
+ * wanted, every live task, and the tasks still to kill (orphans: their
+ * services are no longer wanted; *len bytes, caller frees).  It is
+ * written with atomic_write_file.
  */
-char	*sched_persist_format(const struct sched_state *st, size_t *len);
+char	*sched_persist_format(const struct sched_state *st,
+	    const struct sched_persist_task *orphans, size_t n_orphans,
+	    size_t *len);
 /*
  * The journal (dir/schedd.journal): opened for appending (fd, or -1 with
  * err); the task records of svcs appended in one write (0, or -1 with

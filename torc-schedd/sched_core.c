@@ -252,7 +252,8 @@ persist_now(struct sched *s)
 		size_t len;
 		bool ok;
 
-		buf = sched_persist_format(&s->st, &len);
+		buf = sched_persist_format(&s->st, s->orphans, s->n_orphans,
+		    &len);
 		s->journal_mark = s->journal_len;
 		s->persist_dirty = false;
 		if (s->hooks.persist_write != NULL) {
@@ -783,7 +784,11 @@ sched_on_subscribed(struct sched *s, const char *framework_id,
 		    s->orphans[i].agent_id);
 		s->stats.kills++;
 	}
-	free_orphans(s);
+	/* Killed: the state file need not keep them any more. */
+	if (s->n_orphans > 0 && s->mc != NULL) {
+		free_orphans(s);
+		s->persist_dirty = true;
+	}
 	sched_publish_status(s);
 	sched_flush(s);
 }

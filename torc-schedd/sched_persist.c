@@ -133,7 +133,8 @@ sched_journal_append(int fd, struct sched_svc *const *svcs, size_t n,
 }
 
 char *
-sched_persist_format(const struct sched_state *st, size_t *lenp)
+sched_persist_format(const struct sched_state *st,
+    const struct sched_persist_task *orphans, size_t n_orphans, size_t *lenp)
 {
 	struct pbuf b = { 0 };
 
@@ -157,6 +158,22 @@ sched_persist_format(const struct sched_state *st, size_t *lenp)
 		    !sched_svc_live(svc) || !task_ok(svc))
 			continue;
 		add_task(&b, svc);
+	}
+	/* Tasks still to kill stay recorded until they are. */
+	for (size_t i = 0; i < n_orphans; i++) {
+		const struct sched_persist_task *o = &orphans[i];
+
+		if (o->service == NULL || o->task_id == NULL ||
+		    !field_ok(o->service) || !field_ok(o->task_id) ||
+		    (o->agent_id != NULL && !field_ok(o->agent_id)))
+			continue;
+		pb_add(&b, "task\t");
+		pb_add(&b, o->service);
+		pb_add(&b, "\t");
+		pb_add(&b, o->task_id);
+		pb_add(&b, "\t");
+		pb_add(&b, o->agent_id != NULL ? o->agent_id : "");
+		pb_add(&b, "\t\n");
 	}
 	*lenp = b.len;
 	return b.p;

@@ -515,14 +515,25 @@ a_task_of_a_service_no_longer_configured_is_killed_after_subscribing(
     void **state)
 {
 	struct core_fix *f = core_new(true);
+	char *text;
 
 	(void)state;
 	spit(f->dir, "torc-schedd-state\t1\n"
 	    "task\told-svc\told-svc.1234\tagent-br1\n");
 	restart(f);
 	assert_null(core_svc(f, "old-svc"));
+	/* A rewrite before subscribing keeps it: it is still to kill. */
+	sched_persist_sync(&f->s);
+	text = slurp(f->dir);
+	assert_non_null(strstr(text, "task\told-svc\told-svc.1234\t"
+	    "agent-br1\t\n"));
+	free(text);
 	sched_on_subscribed(&f->s, "fw-test", &f->now);
 	assert_true(stub_killed("old-svc.1234"));
+	/* Killed: the next rewrite drops it. */
+	text = slurp(f->dir);
+	assert_null(strstr(text, "old-svc"));
+	free(text);
 	core_free(f);
 }
 
