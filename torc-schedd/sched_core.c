@@ -388,12 +388,11 @@ write_ahead(struct sched *s, struct sched_svc *const *svcs, size_t n,
 	if (rv == 0) {
 		/* The journal has the launches; other changes stay due. */
 		s->persist_dirty = was_dirty;
-		if (s->hooks.sync_soon != NULL) {
-			s->journal_unsynced = true;
+		s->journal_unsynced = true;
+		if (s->hooks.sync_soon != NULL)
 			s->hooks.sync_soon(s->hooks.arg);
-		} else if (fdatasync(s->journal_fd) != 0)
-			sched_logf(s, SCHED_LOG_ERROR, "journal: fdatasync: %s",
-			    strerror(errno));
+		else
+			persist_now(s);		/* syncs it, and handles failure */
 		return;
 	}
 	if (s->journal_fd >= 0 && !s->journal_off)

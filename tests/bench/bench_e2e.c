@@ -27,7 +27,6 @@
  * appends every sample to FILE (its stages, and when it was taken).
  */
 #include "bench_trio.h"
-#include "bench_log.h"
 
 #define MAX_N		1000
 #define MAX_RUNS	16

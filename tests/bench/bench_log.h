@@ -10,8 +10,19 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
+
+/* The wall clock in seconds, as the simulator's records give it. */
+static inline double
+bench_wall(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 /*
  * In a parsed /<system>/requests answer, the time of the first request

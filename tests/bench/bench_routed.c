@@ -17,7 +17,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "bench_log.h"
@@ -52,16 +51,6 @@ report(const char *name, const char *unit, double med, double min,
 		    med <= target ? "true" : "false");
 	printf("}\n");
 	fflush(stdout);
-}
-
-/* Wall clock, seconds: the simulator's request logs use the same. */
-static double
-wall_s_frac(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /* When the simulator's sys first got method with needle; -1: not yet. */
@@ -250,7 +239,7 @@ main(void)
 		rh_ctl(h, "DELETE", "/consul/requests", NULL, NULL);
 		rh_ctl(h, "DELETE", "/switch/requests", NULL, NULL);
 		usleep(5000);		/* the previous one's tail is over */
-		w0 = wall_s_frac();
+		w0 = bench_wall();
 		end = mono_ms() + 5000;
 		rh_put_service(h, name, ip, i % 2 ? "bladerunner1" :
 		    "bladerunner2", "torc", true);

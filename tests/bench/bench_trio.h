@@ -37,6 +37,7 @@
 #include <nng/protocol/reqrep0/req.h>
 #include <pthread.h>
 
+#include "bench_log.h"
 #include "monotime.h"
 #include "torc_ipc.h"
 #include "util.h"
@@ -134,10 +135,7 @@ bt_error(const char *name, const char *fmt, ...)
 BT_FN double
 bt_wall(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return bench_wall();
 }
 
 /* ---- /proc ------------------------------------------------------------ */
