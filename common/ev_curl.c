@@ -22,18 +22,33 @@ ev_curl_io_cb(struct ev_loop *loop, int fd, int revents, void *arg)
 		flags |= CURL_CSELECT_ERR;
 	curl_multi_socket_action(ec->multi, fd, flags, &running);
 	ec->after(ec->arg);
+	ev_curl_run_due(ec);
+}
+
+static void
+ev_curl_timeout(struct ev_curl *ec)
+{
+	int running;
+
+	curl_multi_socket_action(ec->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	ec->after(ec->arg);
 }
 
 static void
 ev_curl_timer_cb(struct ev_loop *loop, void *arg)
 {
-	struct ev_curl *ec = arg;
-	int running;
-
 	(void)loop;
-	curl_multi_socket_action(ec->multi, CURL_SOCKET_TIMEOUT, 0, &running);
-	ec->after(ec->arg);
+	ev_curl_timeout(arg);
+	ev_curl_run_due(arg);
 }
+
+/*
+ * What `after` queued (a call answering an event just read) has curl's
+ * timer due now: it goes out here rather than after whatever other
+ * timers are due this round (a flush that publishes, say).  A few rounds
+ * at most: curl sets a zero timeout only for work it was just given.
+ */
+#define EV_CURL_DUE_ROUNDS	4
 
 void
 ev_curl_run_due(struct ev_curl *ec)
@@ -42,11 +57,13 @@ ev_curl_run_due(struct ev_curl *ec)
 	 * Only a timer already due: curl reports a new timeout only when
 	 * it changes, so a timer stopped early would be lost.
 	 */
-	if (ec->multi == NULL || !ev_timer_active(&ec->timer) ||
-	    ec->timer.due > mono_ms())
-		return;
-	ev_timer_stop(ec->loop, &ec->timer);
-	ev_curl_timer_cb(ec->loop, ec);
+	for (int i = 0; i < EV_CURL_DUE_ROUNDS; i++) {
+		if (ec->multi == NULL || !ev_timer_active(&ec->timer) ||
+		    ec->timer.due > mono_ms())
+			return;
+		ev_timer_stop(ec->loop, &ec->timer);
+		ev_curl_timeout(ec);
+	}
 }
 
 /* CURLMOPT_SOCKETFUNCTION: watch (or stop watching) one of curl's fds. */

@@ -30,7 +30,9 @@ int	ev_curl_init(struct ev_curl *ec, struct ev_loop *loop,
  * Run now what curl has due now (a transfer just added: its request goes
  * out) rather than on the loop's next round, then `after`.  Only from
  * the top of a loop callback, never from within curl's callbacks or
- * `after`.
+ * `after`.  The watchers call it themselves after `after`, so a request
+ * queued while handling what curl received goes out before the loop's
+ * other timers run.
  */
 void	ev_curl_run_due(struct ev_curl *ec);
 /* Stop the timer and free the multi handle (easy handles removed first). */
