@@ -352,5 +352,13 @@ int	route_state_save(const struct route_table *t, const char *path,
 	    bool durable, char *err, size_t errlen);
 int	route_state_load(struct route_table *t, const char *path,
 	    size_t *skipped, char *err, size_t errlen);
+/*
+ * Append "prefix nexthop" lines for the n entries of v to path (created
+ * 0600 if missing), in one write, without waiting for the disk: a claim
+ * that survives a crash of routed, made durable by the next whole
+ * (durable) save.  0, or -1 with err (a partial line is cut back).
+ */
+int	route_state_append(const char *path, struct route_entry *const *v,
+	    size_t n, char *err, size_t errlen);
 
 #endif

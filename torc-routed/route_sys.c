@@ -22,10 +22,10 @@
 #include "util.h"
 
 /*
- * Write the owned set.  Before a create goes out the file is replaced
- * at once (no fsync: that would cost milliseconds per event); a durable
- * write (fsync'd) follows within ROUTED_FLUSH_DELAY_MS, and releases only
- * ever take that path.
+ * Write the owned set whole: durable (fsync'd) within ROUTED_FLUSH_DELAY_MS
+ * of a change, and releases only ever take that path.  Before a create
+ * goes out its route is claimed by an append (route_sys_claim), or by
+ * this without the fsync when the append fails.
  */
 static void
 route_sys_save(struct route_sys *sys, bool durable)
@@ -50,6 +50,35 @@ route_sys_save(struct route_sys *sys, bool durable)
 	sys->table.owned_dirty = false;
 	sys->sync_pending = !durable;
 	if (sys->sync_pending && !ev_timer_active(&sys->flush_timer))
+		ev_timer_start(sys->rd->loop, &sys->flush_timer,
+		    ROUTED_FLUSH_DELAY_MS);
+}
+
+/*
+ * Claim the routes of the creates in batch before they are sent: their
+ * lines are appended to the file (no rename, no fsync: a create must not
+ * wait for the disk), and the whole durable write follows.
+ */
+static void
+route_sys_claim(struct route_sys *sys, const struct route_action *batch,
+    size_t n)
+{
+	struct route_entry *v[ROUTED_MAX_INFLIGHT];
+	size_t k = 0;
+	char err[512];
+
+	if (sys->state_path[0] == '\0')
+		return;
+	for (size_t i = 0; i < n && k < nitems(v); i++)
+		if (batch[i].op == ROUTE_OP_PUT && batch[i].e->owned)
+			v[k++] = batch[i].e;
+	if (k > 0 && route_state_append(sys->state_path, v, k, err,
+	    sizeof(err)) != 0) {
+		log_warnx("%s: %s; replacing the file instead", sys->name,
+		    err);
+		route_sys_save(sys, false);
+	}
+	if (sys->table.owned_dirty && !ev_timer_active(&sys->flush_timer))
 		ev_timer_start(sys->rd->loop, &sys->flush_timer,
 		    ROUTED_FLUSH_DELAY_MS);
 }
@@ -113,7 +142,7 @@ route_sys_dispatch(struct route_sys *sys)
 	/* A route is claimed on disk before its create is sent. */
 	if (sys->table.owned_dirty) {
 		if (creates && sys->table.kind == ROUTE_KIND_ROUTE)
-			route_sys_save(sys, false);
+			route_sys_claim(sys, batch, n);
 		else if (!ev_timer_active(&sys->flush_timer))
 			ev_timer_start(sys->rd->loop, &sys->flush_timer,
 			    ROUTED_FLUSH_DELAY_MS);

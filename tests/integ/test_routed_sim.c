@@ -13,6 +13,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -470,6 +471,29 @@ a_restarted_routed_removes_stale_routes_and_flaps_nothing(void **state)
 	WAIT_ROUTE("192.168.50.1/32", "10.250.3.21");
 }
 
+/*
+ * routed killed as soon as its create lands (before the durable write of
+ * the owned set, 200 ms later): the claim made before the create says the
+ * route is routed's, so the restarted routed deletes it once unwanted
+ * instead of taking it for an operator's.
+ */
+static void
+a_route_created_just_before_a_crash_is_still_owned(void **state)
+{
+	(void)state;
+	assert_int_equal(rh_ctl(h, "DELETE", "/switch/requests", NULL, NULL),
+	    200);
+	rh_put_service(h, "crash", "192.168.51.1", "bladerunner1", "torc",
+	    true);
+	WAIT_ROUTE("192.168.51.1/32", "10.250.3.21");
+	assert_int_equal(rh_routed_stop(h, true), 128 + SIGKILL);
+	fake_schedd_remove_service(h->fs, "crash");
+	assert_int_equal(rh_routed_start(h), 0);
+	WAIT_ROUTE("192.168.51.1/32", "");
+	assert_int_equal(rh_count_requests(h, "switch", "DELETE",
+	    "192.168.51.1"), 1);
+}
+
 static void
 a_restarted_schedd_is_followed_from_its_new_snapshot(void **state)
 {
@@ -530,6 +554,8 @@ main(void)
 		    a_restarted_routed_removes_stale_routes_and_flaps_nothing),
 		cmocka_unit_test(
 		    a_restarted_schedd_is_followed_from_its_new_snapshot),
+		cmocka_unit_test(
+		    a_route_created_just_before_a_crash_is_still_owned),
 		cmocka_unit_test(routed_stops_cleanly),
 	};
 

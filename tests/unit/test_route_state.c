@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "torc-routed/route.h"
@@ -103,12 +104,13 @@ malformed_lines_are_skipped_and_counted(void **state)
 	    "192.168.1.6/33 10.250.3.21\n"
 	    "192.168.1.7/32\n"
 	    "192.168.1.8/32 a b\n"
-	    "192.168.1.9/32 10.250.3.23";	/* no final newline */
+	    "192.168.1.9/32 10.250.3.23\n"
+	    "192.168.1.10/3";	/* no final newline: a torn append */
 	struct seen s = { .n = 0 };
 
 	(void)state;
 	assert_int_equal(route_state_parse(text, sizeof(text) - 1, seen_cb,
-	    &s), 4);
+	    &s), 5);
 	assert_int_equal(s.n, 2);
 	assert_string_equal(s.lines[0], "192.168.1.5/32 10.250.3.21");
 	assert_string_equal(s.lines[1], "192.168.1.9/32 10.250.3.23");
@@ -182,6 +184,118 @@ owned_routes_survive_a_restart_and_stale_ones_are_deleted(void **state)
 	route_table_free(&t2);
 }
 
+/* Hand out the create of prefix (claimed: owned) without finishing it. */
+static struct route_entry *
+claim(struct route_table *t, const char *prefix, const char *owner,
+    const char *nh)
+{
+	struct route_want w = { 0 };
+	struct route_action a;
+
+	w.key = (char *)prefix;
+	w.owner = (char *)owner;
+	w.val.name = (char *)owner;
+	w.val.addr = (char *)nh;
+	route_table_set_owner(t, owner, &w, 0);
+	assert_int_equal(route_table_next(t, 0, &a), 1);
+	assert_int_equal(a.op, ROUTE_OP_PUT);
+	assert_true(a.e->owned);
+	return a.e;
+}
+
+static void
+a_claim_appended_before_the_create_is_owned_after_a_restart(void **state)
+{
+	struct route_table t, t2;
+	struct route_entry *v[2];
+	char path[300], err[256], *buf = NULL;
+	size_t skipped = 9, len = 0;
+	struct stat sb;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/routes.owned", tmpdir);
+	route_table_init(&t, ROUTE_KIND_ROUTE);
+	route_table_observe_end(&t, route_table_observe_begin(&t), 0);
+	/* No file yet: the first claim creates it, private. */
+	v[0] = claim(&t, "192.168.1.5/32", "a", "10.250.3.21");
+	assert_int_equal(route_state_append(path, v, 1, err, sizeof(err)), 0);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	/* The whole file written, then two more claims appended to it. */
+	assert_int_equal(route_state_save(&t, path, true, err, sizeof(err)), 0);
+	v[0] = claim(&t, "192.168.1.7/32", "b", "10.250.3.22");
+	v[1] = claim(&t, "192.168.1.9/32", "c", "10.250.3.23");
+	assert_int_equal(route_state_append(path, v, 2, err, sizeof(err)), 0);
+	assert_int_equal(read_file(path, 4096, &buf, &len, err, sizeof(err)),
+	    0);
+	assert_string_equal(buf, "# torc-routed owned routes v1\n"
+	    "192.168.1.5/32 10.250.3.21\n"
+	    "192.168.1.7/32 10.250.3.22\n"
+	    "192.168.1.9/32 10.250.3.23\n");
+	free(buf);
+	/* Claimed again (a create retried): a duplicate line, harmless. */
+	assert_int_equal(route_state_append(path, v, 1, err, sizeof(err)), 0);
+	route_table_free(&t);
+
+	/* Restart: all three are ours, and only they. */
+	route_table_init(&t2, ROUTE_KIND_ROUTE);
+	assert_int_equal(route_state_load(&t2, path, &skipped, err,
+	    sizeof(err)), 0);
+	assert_int_equal(skipped, 0);
+	assert_int_equal(t2.n, 3);
+	assert_true(route_table_find(&t2, "192.168.1.5/32")->owned);
+	assert_true(route_table_find(&t2, "192.168.1.7/32")->owned);
+	assert_true(route_table_find(&t2, "192.168.1.9/32")->owned);
+	/* The next whole write puts it back in order, without duplicates. */
+	assert_int_equal(route_state_save(&t2, path, true, err, sizeof(err)),
+	    0);
+	assert_int_equal(read_file(path, 4096, &buf, &len, err, sizeof(err)),
+	    0);
+	assert_string_equal(buf, "# torc-routed owned routes v1\n"
+	    "192.168.1.5/32 10.250.3.21\n"
+	    "192.168.1.7/32 10.250.3.22\n"
+	    "192.168.1.9/32 10.250.3.23\n");
+	free(buf);
+	route_table_free(&t2);
+}
+
+static void
+a_torn_claim_claims_nothing_and_a_failed_one_is_an_error(void **state)
+{
+	struct route_table t;
+	struct route_entry *v[1];
+	char path[300], err[256];
+	size_t skipped = 0;
+	FILE *fp;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/routes.owned", tmpdir);
+	/* A crash cut the last append short: "/32" became "/3". */
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs("# torc-routed owned routes v1\n192.168.1.5/32 10.250.3.21\n"
+	    "192.168.1.7/3", fp);
+	fclose(fp);
+	route_table_init(&t, ROUTE_KIND_ROUTE);
+	assert_int_equal(route_state_load(&t, path, &skipped, err,
+	    sizeof(err)), 0);
+	assert_int_equal(skipped, 1);
+	assert_int_equal(t.n, 1);
+	assert_null(route_table_find(&t, "192.168.1.7/3"));
+	route_table_observe_end(&t, route_table_observe_begin(&t), 0);
+	route_table_free(&t);
+
+	/* A file that cannot be opened: the caller hears why. */
+	route_table_init(&t, ROUTE_KIND_ROUTE);
+	route_table_observe_end(&t, route_table_observe_begin(&t), 0);
+	v[0] = claim(&t, "192.168.1.9/32", "c", "10.250.3.23");
+	snprintf(path, sizeof(path), "%s/no-such-dir/routes.owned", tmpdir);
+	err[0] = '\0';
+	assert_int_equal(route_state_append(path, v, 1, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "no-such-dir"));
+	route_table_free(&t);
+}
+
 static void
 an_owned_route_found_missing_is_released(void **state)
 {
@@ -225,6 +339,12 @@ main(void)
 		cmocka_unit_test(malformed_lines_are_skipped_and_counted),
 		cmocka_unit_test_setup_teardown(
 		    owned_routes_survive_a_restart_and_stale_ones_are_deleted,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    a_claim_appended_before_the_create_is_owned_after_a_restart,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    a_torn_claim_claims_nothing_and_a_failed_one_is_an_error,
 		    setup, teardown),
 		cmocka_unit_test(an_owned_route_found_missing_is_released),
 		cmocka_unit_test_setup_teardown(a_missing_file_is_an_empty_set,
