@@ -375,7 +375,7 @@ enum {
 	F_S_SHARE_P50, F_S_SHARE_P99,
 	F_K_PUB_P50, F_K_SIM_P50, F_K_PROG_P50, F_K_PROG_P99,
 	F_K_SHARE_P50, F_K_SHARE_P99,
-	F_START_REST_P50, F_KILL_REST_P50,
+	F_START_REST_P50, F_KILL_REST_P50, F_STEAL,
 	F_N
 };
 
@@ -418,6 +418,7 @@ static const struct {
 	[F_K_SHARE_P99] = { "e2e.kill_torc_share_p99", "ms", 5 },
 	[F_START_REST_P50] = { "e2e.start_rest_answer_p50", "ms", 0 },
 	[F_KILL_REST_P50] = { "e2e.kill_rest_answer_p50", "ms", 0 },
+	[F_STEAL] = { "e2e.cpu_steal", "%", 0 },
 };
 
 static double fv[F_N][MAX_RUNS];
@@ -433,8 +434,10 @@ one_run(int r, int n)
 	static struct sample st[MAX_N], kl[MAX_N];
 	static double rest[MAX_N], ipc[MAX_N], floor_[MAX_N], v[MAX_N];
 	struct task_info ti;
+	struct bt_cpu c0, c1;
 	char name[32];
 
+	bt_cpu_read(&c0);
 	for (int i = 0; i < n; i++) {
 		snprintf(name, sizeof(name), "b1-%03d", i);
 		/*
@@ -462,6 +465,8 @@ one_run(int r, int n)
 			return -1;
 		}
 	}
+	bt_cpu_read(&c1);
+	fv[F_STEAL][r] = bt_steal_pct(&c0, &c1);
 	if (getenv("BENCH_E2E_SAMPLES") != NULL)
 		dump_samples(getenv("BENCH_E2E_SAMPLES"), r, st, kl, n);
 	COL(st, total, v);
@@ -510,11 +515,11 @@ one_run(int r, int n)
 	fprintf(stderr, BENCH ": run %d: start p50 %.2f p99 %.2f ms, kill "
 	    "p50 %.2f p99 %.2f ms, floor p50 %.3f p99 %.3f ms; start stages "
 	    "p50: published %.2f, offer wait %.2f, sim task %.2f, running -> "
-	    "programmed %.2f ms\n", r + 1,
+	    "programmed %.2f ms; CPU steal %.1f %%\n", r + 1,
 	    fv[F_START_P50][r], fv[F_START_P99][r], fv[F_KILL_P50][r],
 	    fv[F_KILL_P99][r], fv[F_FLOOR_P50][r], fv[F_FLOOR_P99][r],
 	    fv[F_S_PUB_P50][r], fv[F_S_OFFER_P50][r], fv[F_S_SIM_P50][r],
-	    fv[F_S_PROG_P50][r]);
+	    fv[F_S_PROG_P50][r], fv[F_STEAL][r]);
 	return 0;
 }
 

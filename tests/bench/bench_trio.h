@@ -73,6 +73,42 @@ bt_cmp_double(const void *a, const void *b)
 }
 
 /* The p-th percentile (0..100) of v[0..n) (sorts v). */
+/*
+ * CPU steal (the time this virtual machine's CPUs were runnable while the
+ * host ran something else) and all CPU time so far, in clock ticks, from
+ * /proc/stat; bt_steal_pct gives the steal share between two readings.
+ */
+struct bt_cpu {
+	unsigned long long	steal, total;
+};
+
+BT_FN void
+bt_cpu_read(struct bt_cpu *c)
+{
+	unsigned long long v[8] = { 0 };
+	FILE *fp = fopen("/proc/stat", "r");
+
+	c->steal = c->total = 0;
+	if (fp == NULL)
+		return;
+	if (fscanf(fp, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0],
+	    &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]) == 8) {
+		c->steal = v[7];
+		for (int i = 0; i < 8; i++)
+			c->total += v[i];
+	}
+	fclose(fp);
+}
+
+BT_FN double
+bt_steal_pct(const struct bt_cpu *a, const struct bt_cpu *b)
+{
+	if (b->total <= a->total)
+		return 0;
+	return 100.0 * (double)(b->steal - a->steal) /
+	    (double)(b->total - a->total);
+}
+
 BT_FN double
 bt_pct(double *v, int n, double p)
 {

@@ -41,8 +41,16 @@ for s in "$ROOT"/tests/bench/bench_*.sh; do
 done
 
 load() { cut -d' ' -f1-3 /proc/loadavg; }
+# "steal total" in clock ticks, all CPUs: steal is the time a virtual
+# machine's CPUs were runnable but the host ran something else.
+cpu_ticks() { awk '/^cpu /{print $9, $2+$3+$4+$5+$6+$7+$8+$9}' /proc/stat; }
+steal_pct() {	# steal share between two cpu_ticks readings, in %
+	awk -v a="$1" -v b="$2" 'BEGIN { split(a, x, " "); split(b, y, " ");
+	    d = y[2] - x[2]; printf "%.1f", d > 0 ? 100 * (y[1] - x[1]) / d : 0 }'
+}
 started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 load_before=$(load)
+ticks_before=$(cpu_ticks)
 for b in "${benches[@]}"; do
 	name=$(basename "$b" .sh)
 	if [ -n "$ONLY" ] && ! [[ $name =~ $ONLY ]]; then
@@ -52,6 +60,7 @@ for b in "${benches[@]}"; do
 	case $REPEATED in *" $name "*) n=$REPEAT ;; esac
 	for ((i = 1; i <= n; i++)); do
 		t0=$(date +%s)
+		b_ticks=$(cpu_ticks)
 		printf 'bench: %s (run %d of %d, load %s)\n' "$name" "$i" "$n" \
 		    "$(load)" >&2
 		case $b in
@@ -59,6 +68,9 @@ for b in "${benches[@]}"; do
 		*) timeout -k 10 "$TIMEOUT" "$b" >"$tmp/out" ;;
 		esac
 		rc=$?
+		t1=$(cpu_ticks)
+		printf 'bench: %s: CPU steal %s%%\n' "$name" \
+		    "$(steal_pct "$b_ticks" "$t1")" >&2
 		grep '^{' "$tmp/out" | jq -c --arg b "$name" '. + {bench: $b}' \
 		    >>"$tmp/$name.lines" 2>/dev/null
 		if [ "$rc" -ne 0 ]; then
@@ -90,8 +102,9 @@ model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
 jq -s --arg model "$model" --arg kernel "$(uname -r)" \
     --arg started "$started" --arg finished "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
     --arg lb "$load_before" --arg la "$(load)" --argjson cpus "$(nproc)" \
+    --argjson steal "$(steal_pct "$ticks_before" "$(cpu_ticks)")" \
     '{machine: {cpus: $cpus, cpu_model: $model, kernel: $kernel,
-      loadavg_before: $lb, loadavg_after: $la},
+      loadavg_before: $lb, loadavg_after: $la, cpu_steal_pct: $steal},
       started: $started, finished: $finished, results: .}' \
     "$tmp/all" >"$out"
 
@@ -104,6 +117,6 @@ while IFS=$'\t' read -r n med mi ma u t; do
 	printf '%-46s %12s %12s %12s %-9s %s\n' "$n" "$med" "$mi" "$ma" "$u" "$t"
 done
 jq -r '.results as $r |
-    "targets: \([$r[] | select(.pass == true)] | length) PASS, \([$r[] | select(.target and .pass == false)] | length) FAIL, \([$r[] | select(.error)] | length) errors; machine: \(.machine.cpus) x \(.machine.cpu_model), kernel \(.machine.kernel), load \(.machine.loadavg_before) -> \(.machine.loadavg_after)"' "$out"
+    "targets: \([$r[] | select(.pass == true)] | length) PASS, \([$r[] | select(.target and .pass == false)] | length) FAIL, \([$r[] | select(.error)] | length) errors; machine: \(.machine.cpus) x \(.machine.cpu_model), kernel \(.machine.kernel), load \(.machine.loadavg_before) -> \(.machine.loadavg_after), CPU steal \(.machine.cpu_steal_pct) %"' "$out"
 echo "(JSON summary: $out)"
 exit 0
