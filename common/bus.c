@@ -162,6 +162,24 @@ bus_send(struct bus_sock *b, const struct tmsg *m, char *err, size_t errlen)
 
 	if (tmsg_encode(m, &buf, &len, err, errlen) != 0)
 		return -1;
+	rv = bus_send_encoded(b, buf, len, err, errlen);
+	free(buf);
+	if (rv != 0) {
+		char why[256];
+
+		tstrlcpy(why, err, sizeof(why));
+		snprintf(err, errlen, "send %s: %s", tmsg_type_name(m->type),
+		    why);
+	}
+	return rv;
+}
+
+int
+bus_send_encoded(struct bus_sock *b, const void *buf, size_t len, char *err,
+    size_t errlen)
+{
+	int rv;
+
 	/*
 	 * A REP socket refuses a non-blocking send while its previous reply
 	 * to the same peer is still being written, and a refused reply is
@@ -169,12 +187,10 @@ bus_send(struct bus_sock *b, const struct tmsg *m, char *err, size_t errlen)
 	 * reply may block, for at most BUS_REPLY_TIMEOUT_MS; the peer is
 	 * local and reading.  Other kinds never block.
 	 */
-	rv = nng_send(b->sock, buf, len,
+	rv = nng_send(b->sock, (void *)buf, len,
 	    b->kind == BUS_REP ? 0 : NNG_FLAG_NONBLOCK);
-	free(buf);
 	if (rv != 0) {
-		snprintf(err, errlen, "send %s: %s", tmsg_type_name(m->type),
-		    nng_strerror(rv));
+		snprintf(err, errlen, "%s", nng_strerror(rv));
 		return -1;
 	}
 	return 0;

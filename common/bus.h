@@ -94,6 +94,9 @@ int	bus_follow(struct bus_sock *b, struct replica *r, replica_change_cb *cb,
  */
 int	bus_send(struct bus_sock *b, const struct tmsg *m, char *err,
 	    size_t errlen);
+/* Send what tmsg_encode made (len bytes at buf), as bus_send does. */
+int	bus_send_encoded(struct bus_sock *b, const void *buf, size_t len,
+	    char *err, size_t errlen);
 
 /*
  * Receive and decode one message without blocking.  Returns 1 with *m

@@ -20,8 +20,10 @@ ev_curl_io_cb(struct ev_loop *loop, int fd, int revents, void *arg)
 		flags |= CURL_CSELECT_OUT;
 	if (revents & EV_ERROR)
 		flags |= CURL_CSELECT_ERR;
+	ec->depth++;
 	curl_multi_socket_action(ec->multi, fd, flags, &running);
 	ec->after(ec->arg);
+	ec->depth--;
 	ev_curl_run_due(ec);
 }
 
@@ -30,8 +32,10 @@ ev_curl_timeout(struct ev_curl *ec)
 {
 	int running;
 
+	ec->depth++;
 	curl_multi_socket_action(ec->multi, CURL_SOCKET_TIMEOUT, 0, &running);
 	ec->after(ec->arg);
+	ec->depth--;
 }
 
 static void
@@ -58,7 +62,8 @@ ev_curl_run_due(struct ev_curl *ec)
 	 * it changes, so a timer stopped early would be lost.
 	 */
 	for (int i = 0; i < EV_CURL_DUE_ROUNDS; i++) {
-		if (ec->multi == NULL || !ev_timer_active(&ec->timer) ||
+		if (ec->multi == NULL || ec->depth > 0 ||
+		    !ev_timer_active(&ec->timer) ||
 		    ec->timer.due > mono_ms())
 			return;
 		ev_timer_stop(ec->loop, &ec->timer);

@@ -21,6 +21,7 @@ struct ev_curl {
 	struct ev_timer	 timer;
 	void		(*after)(void *arg);
 	void		*arg;
+	int		 depth;		/* within curl or `after` */
 };
 
 /* Create the multi handle on loop; -1 if curl could not. */
@@ -30,9 +31,9 @@ int	ev_curl_init(struct ev_curl *ec, struct ev_loop *loop,
  * Run now what curl has due now (a transfer just added: its request goes
  * out) rather than on the loop's next round, then `after`.  Only from
  * the top of a loop callback, never from within curl's callbacks or
- * `after`.  The watchers call it themselves after `after`, so a request
- * queued while handling what curl received goes out before the loop's
- * other timers run.
+ * `after` (there it does nothing: the watchers call it themselves once
+ * `after` has returned, so a request queued while handling what curl
+ * received goes out before the loop's other timers run).
  */
 void	ev_curl_run_due(struct ev_curl *ec);
 /* Stop the timer and free the multi handle (easy handles removed first). */

@@ -35,14 +35,64 @@ schedd_now(void)
 
 /* Core hooks. */
 
+/*
+ * Publications wait in an outbox until the loop has handled what woke it,
+ * and go after the Mesos calls that handling queued (a REVIVE for a
+ * started group, the ACCEPT of an offer, an ACKNOWLEDGE): a publication
+ * wakes every subscriber (routed, apid, event watchers), and on a small
+ * controller those would take the CPU the master needs to answer the
+ * call.  They go in order, within the same loop round, and before any
+ * answer on schedd.ipc (schedd_rep_cb), so that a snapshot's seq never
+ * covers a change its subscriber has yet to receive.
+ */
+static void
+schedd_outbox_flush(struct schedd *sd)
+{
+	char err[256];
+
+	ev_timer_stop(sd->loop, &sd->outbox_timer);
+	if (sd->mc != NULL)
+		mesos_send_now(sd->mc);
+	for (size_t i = 0; i < sd->n_outbox; i++) {
+		struct schedd_outbox *o = &sd->outbox[i];
+
+		if (bus_send_encoded(&sd->pub, o->buf, o->len, err,
+		    sizeof(err)) != 0)
+			log_warnx("publish %s: %s", tmsg_type_name(o->type),
+			    err);
+		free(o->buf);
+	}
+	sd->n_outbox = 0;
+}
+
+static void
+schedd_outbox_cb(struct ev_loop *loop, void *arg)
+{
+	(void)loop;
+	schedd_outbox_flush(arg);
+}
+
 static void
 schedd_publish(void *arg, const struct tmsg *m)
 {
 	struct schedd *sd = arg;
+	struct schedd_outbox *o;
 	char err[256];
 
-	if (bus_send(&sd->pub, m, err, sizeof(err)) != 0)
+	if (sd->n_outbox == sd->cap_outbox) {
+		sd->cap_outbox = sd->cap_outbox ? sd->cap_outbox * 2 : 16;
+		sd->outbox = xrealloc(sd->outbox, sd->cap_outbox *
+		    sizeof(*sd->outbox));
+	}
+	o = &sd->outbox[sd->n_outbox];
+	if (tmsg_encode(m, &o->buf, &o->len, err, sizeof(err)) != 0) {
 		log_warnx("publish %s: %s", tmsg_type_name(m->type), err);
+		return;
+	}
+	o->type = m->type;
+	sd->n_outbox++;
+	if (!ev_timer_active(&sd->outbox_timer))
+		ev_timer_start(sd->loop, &sd->outbox_timer, 0);
 }
 
 static void
@@ -370,11 +420,10 @@ schedd_rep_cb(struct ev_loop *loop, int fd, int revents, void *arg)
 			sched_hold_writes(&sd->core);
 		sched_ipc_handle(&sd->core, &m, &rep, &now);
 		seq = 0;
-		if (cmd) {
-			if (sd->mc != NULL)
-				mesos_send_now(sd->mc);
+		/* Its Mesos calls, then its publications, then the answer. */
+		schedd_outbox_flush(sd);
+		if (cmd)
 			seq = sched_release_writes(&sd->core);
-		}
 		tmsg_free(&m);
 		if (rep.type == TMSG_ERROR)
 			log_warnx("schedd.ipc: %s", rep.u.error.message);
@@ -481,6 +530,7 @@ schedd_init(struct schedd *sd, struct torc_config *cfg,
 			    schedd_writer_cb, sd);
 		}
 	}
+	ev_timer_init(&sd->outbox_timer, schedd_outbox_cb, sd);
 	schedd_later_init(sd, &sd->flush, sched_flush);
 	schedd_later_init(sd, &sd->status, sched_status_flush);
 	schedd_later_init(sd, &sd->sync, sched_persist_sync);
@@ -529,6 +579,7 @@ schedd_shutdown(struct schedd *sd)
 				ev_timer_stop(sd->loop, &l[i]->timer);
 				l[i]->fn(&sd->core);
 			}
+		schedd_outbox_flush(sd);
 	}
 	sched_persist_sync(&sd->core);
 	if (sd->writer.running) {
@@ -551,6 +602,11 @@ schedd_shutdown(struct schedd *sd)
 	}
 	sched_set_mesos(&sd->core, NULL);
 	sched_free(&sd->core);
+	if (sd->loop != NULL)
+		schedd_outbox_flush(sd);
+	free(sd->outbox);
+	sd->outbox = NULL;
+	sd->cap_outbox = 0;
 	bus_close(&sd->rep);
 	bus_close(&sd->pub);
 	ev_loop_free(sd->loop);

@@ -39,6 +39,17 @@ struct schedd {
 	}			 flush,		/* sched_flush */
 				 status,	/* sched_status_flush */
 				 sync;		/* sched_persist_sync */
+	/*
+	 * Publications, encoded, waiting for the loop to send the Mesos
+	 * calls of what it is handling first (schedd_publish).
+	 */
+	struct schedd_outbox {
+		void	*buf;
+		size_t	 len;
+		int	 type;
+	}			*outbox;
+	size_t			 n_outbox, cap_outbox;
+	struct ev_timer		 outbox_timer;
 	/* The state file, written off the loop (not running: on it). */
 	struct schedd_writer	 writer;
 	/* An answer waiting for its state file write (deferred_seq). */
