@@ -26,6 +26,7 @@
  * BENCH_E2E_KEEP=1 keeps the temp dir (logs, config), BENCH_E2E_SAMPLES=FILE
  * appends every sample to FILE (its stages, and when it was taken).
  */
+#include "bench_chain.h"
 #include "bench_trio.h"
 
 #define MAX_N		1000
@@ -213,6 +214,7 @@ struct sample {
 };
 
 static struct bt_sub S;
+static struct chain CH;
 
 #define WAIT_MS	10000
 /* How long after schedd's news the simulator's records are looked at. */
@@ -376,6 +378,7 @@ enum {
 	F_K_PUB_P50, F_K_SIM_P50, F_K_PROG_P50, F_K_PROG_P99,
 	F_K_SHARE_P50, F_K_SHARE_P99,
 	F_START_REST_P50, F_KILL_REST_P50, F_STEAL,
+	F_CHAIN_P50, F_CHAIN_P99, F_RATIO_CHAIN_P50, F_RATIO_CHAIN_P99,
 	F_N
 };
 
@@ -419,6 +422,10 @@ static const struct {
 	[F_START_REST_P50] = { "e2e.start_rest_answer_p50", "ms", 0 },
 	[F_KILL_REST_P50] = { "e2e.kill_rest_answer_p50", "ms", 0 },
 	[F_STEAL] = { "e2e.cpu_steal", "%", 0 },
+	[F_CHAIN_P50] = { "e2e.floor_path_p50", "ms", 0 },
+	[F_CHAIN_P99] = { "e2e.floor_path_p99", "ms", 0 },
+	[F_RATIO_CHAIN_P50] = { "e2e.start_vs_path_floor_p50", "ratio", 0 },
+	[F_RATIO_CHAIN_P99] = { "e2e.start_vs_path_floor_p99", "ratio", 0 },
 };
 
 static double fv[F_N][MAX_RUNS];
@@ -432,7 +439,8 @@ static int
 one_run(int r, int n)
 {
 	static struct sample st[MAX_N], kl[MAX_N];
-	static double rest[MAX_N], ipc[MAX_N], floor_[MAX_N], v[MAX_N];
+	static double rest[MAX_N], ipc[MAX_N], floor_[MAX_N], v[MAX_N],
+	    path[MAX_N];
 	struct task_info ti;
 	struct bt_cpu c0, c1;
 	char name[32];
@@ -445,6 +453,13 @@ one_run(int r, int n)
 		 * acknowledgement, the state file) finish: the floor and the
 		 * next start are measured from a quiet rack.
 		 */
+		usleep(20000);
+		/* The path floor, then quiet again for the rest. */
+		if ((path[i] = chain_sample(&CH)) < 0) {
+			bt_error("e2e.start_converge_p99", "path floor: no "
+			    "answer within 2 s at sample %d", i);
+			return -1;
+		}
 		usleep(20000);
 		rest[i] = rest_rtt_ms();
 		ipc[i] = ipc_rtt_ms();
@@ -484,6 +499,10 @@ one_run(int r, int n)
 	fv[F_RATIO_START_P99][r] = fv[F_START_P99][r] / fv[F_FLOOR_P99][r];
 	fv[F_RATIO_KILL_P50][r] = fv[F_KILL_P50][r] / fv[F_FLOOR_P50][r];
 	fv[F_RATIO_KILL_P99][r] = fv[F_KILL_P99][r] / fv[F_FLOOR_P99][r];
+	fv[F_CHAIN_P50][r] = bt_pct(path, n, 50);
+	fv[F_CHAIN_P99][r] = bt_pct(path, n, 99);
+	fv[F_RATIO_CHAIN_P50][r] = fv[F_START_P50][r] / fv[F_CHAIN_P50][r];
+	fv[F_RATIO_CHAIN_P99][r] = fv[F_START_P99][r] / fv[F_CHAIN_P99][r];
 	COL(st, to_pub, v);
 	fv[F_S_PUB_P50][r] = bt_pct(v, n, 50);
 	COL(st, offer, v);
@@ -513,11 +532,13 @@ one_run(int r, int n)
 	COL(kl, rest, v);
 	fv[F_KILL_REST_P50][r] = bt_pct(v, n, 50);
 	fprintf(stderr, BENCH ": run %d: start p50 %.2f p99 %.2f ms, kill "
-	    "p50 %.2f p99 %.2f ms, floor p50 %.3f p99 %.3f ms; start stages "
+	    "p50 %.2f p99 %.2f ms, floor p50 %.3f p99 %.3f ms, path floor "
+	    "p50 %.2f p99 %.2f ms; start stages "
 	    "p50: published %.2f, offer wait %.2f, sim task %.2f, running -> "
 	    "programmed %.2f ms; CPU steal %.1f %%\n", r + 1,
 	    fv[F_START_P50][r], fv[F_START_P99][r], fv[F_KILL_P50][r],
 	    fv[F_KILL_P99][r], fv[F_FLOOR_P50][r], fv[F_FLOOR_P99][r],
+	    fv[F_CHAIN_P50][r], fv[F_CHAIN_P99][r],
 	    fv[F_S_PUB_P50][r], fv[F_S_OFFER_P50][r], fv[F_S_SIM_P50][r],
 	    fv[F_S_PROG_P50][r], fv[F_STEAL][r]);
 	return 0;
@@ -546,6 +567,14 @@ main(int argc, char **argv)
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	if (bt_init(t, BENCH, argv[0]) != 0 || write_config(n) != 0) {
 		bt_error("e2e.start_converge_p99", "temp dir, ports or config");
+		bt_done(t, keep);
+		return 0;
+	}
+	/* Before anything here uses nng or starts a thread: it forks. */
+	if (chain_start(&CH, t->dir) != 0) {
+		bt_error("e2e.start_converge_p99", "path floor: cannot start "
+		    "its processes");
+		chain_stop(&CH);
 		bt_done(t, keep);
 		return 0;
 	}
@@ -589,6 +618,25 @@ main(int argc, char **argv)
 		sleep(2);
 	}
 	/*
+	 * The path floor warms up too; its first publish may go before its
+	 * subscriber is connected, and is then lost (a 2 s timeout).
+	 */
+	{
+		int ok = 0;
+
+		for (int k = 0; k < 40 && ok < warmup; k++) {
+			usleep(5000);
+			if (chain_sample(&CH) >= 0)
+				ok++;
+		}
+		if (ok < warmup) {
+			bt_error("e2e.start_converge_p99", "path floor: %d of "
+			    "%d warm-up samples answered", ok, warmup);
+			runs = 0;
+			keep = true;
+		}
+	}
+	/*
 	 * A few unmeasured starts and kills first: the figures are the
 	 * steady state, not the trio's first seconds (connections opened,
 	 * first reconciliations, caches).
@@ -628,6 +676,7 @@ main(int argc, char **argv)
 		    "apid %.1f MB\n", rss[0], rss[1], rss[2]);
 	}
 	bt_sub_stop(&S);
+	chain_stop(&CH);
 	bt_done(t, keep);
 	curl_global_cleanup();
 	return 0;
