@@ -212,6 +212,12 @@ static struct {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;	/* stream readers */
 	pthread_cond_t tcv;	/* the timer: stop and timer_kick() */
+	/*
+	 * While an HTTP request is handled (sm_access), events only mark
+	 * the readers due, and they are woken once M.mu is released: woken
+	 * at once, they would only wait for the lock.
+	 */
+	bool	 in_request, readers_due;
 	bool	 running;
 	bool	 stopping;
 	struct MHD_Daemon *mhd;
@@ -1230,6 +1236,16 @@ stream_append(struct stream *s, const void *data, size_t len)
 	s->len += len;
 }
 
+/* Wake the stream readers (caller holds M.mu); see M.in_request. */
+static void
+readers_wake(void)
+{
+	if (M.in_request)
+		M.readers_due = true;
+	else
+		pthread_cond_broadcast(&M.cv);
+}
+
 /* Frame one event on stream s (caller holds M.mu); frees e. */
 static void
 emit_stream(struct stream *s, Event *e)
@@ -1259,7 +1275,7 @@ emit_stream(struct stream *s, Event *e)
 	free(body);
 	if (s->nrec++ == 0)
 		s->pack_since = now_ms();
-	pthread_cond_broadcast(&M.cv);
+	readers_wake();
 }
 
 /* Frame one event on fw's stream, if it has one. */
@@ -1274,7 +1290,7 @@ static void
 stream_close(struct stream *s)
 {
 	s->closed = true;
-	pthread_cond_broadcast(&M.cv);
+	readers_wake();
 }
 
 static bool
@@ -1376,7 +1392,7 @@ stream_free(void *cls)
 		}
 	}
 	stream_unref(s);
-	pthread_cond_broadcast(&M.cv);
+	readers_wake();
 	pthread_mutex_unlock(&M.mu);
 }
 
@@ -2620,7 +2636,7 @@ do_ack(struct framework *fw, const char *agent_id, const char *task_id,
 	/* The agent's update manager forwards the next one at once. */
 	if (t->qh != NULL)
 		task_pump(t, now_ms());
-	pthread_cond_broadcast(&M.cv);
+	readers_wake();
 }
 
 /* ---- agents: partition, removal, re-registration ----------------------- */
@@ -2722,7 +2738,7 @@ agent_reregister(int i)
 		}
 	}
 	a->unreachable = false;
-	pthread_cond_broadcast(&M.cv);
+	readers_wake();
 }
 
 /*
@@ -3369,7 +3385,7 @@ subscribe(struct MHD_Connection *c, const Call *call, bool json,
 	for (struct task *t = M.tasks; t != NULL; t = t->next)
 		if (strcmp(t->fw_id, fw->id) == 0)
 			t->head_sent = false;
-	pthread_cond_broadcast(&M.cv);
+	readers_wake();
 	ret = MHD_queue_response(c, MHD_HTTP_OK, r);
 	MHD_destroy_response(r);
 	return ret;
@@ -3479,7 +3495,7 @@ call_dispatch(struct framework *fw, const Call *c, const char **msg)
 		*msg = "Received an unexpected call";
 		return MHD_HTTP_NOT_IMPLEMENTED;
 	}
-	pthread_cond_broadcast(&M.cv);
+	readers_wake();
 	return MHD_HTTP_ACCEPTED;
 }
 
@@ -4066,7 +4082,7 @@ control_locked(const char *path, const char *method, json_t *body,
 			hit++;
 		}
 		free(raw);
-		pthread_cond_broadcast(&M.cv);
+		readers_wake();
 		*status = 200;
 		return json_pack("{s:I}", "streams", (json_int_t)hit);
 	}
@@ -4201,7 +4217,7 @@ sim_mesos_control(const char *path, const char *method, json_t *body,
 	}
 	j = control_locked(path != NULL ? path : "", method != NULL ?
 	    method : "GET", body, status);
-	pthread_cond_broadcast(&M.cv);
+	readers_wake();
 	pthread_mutex_unlock(&M.mu);
 	return j;
 }
@@ -4394,6 +4410,7 @@ sm_access(void *cls, struct MHD_Connection *c, const char *url,
 {
 	struct req *rq = *con_cls;
 	enum MHD_Result ret;
+	bool due;
 
 	(void)cls;
 	(void)version;
@@ -4423,6 +4440,7 @@ sm_access(void *cls, struct MHD_Connection *c, const char *url,
 		pthread_mutex_unlock(&M.mu);
 		return MHD_NO;
 	}
+	M.in_request = true;
 	if (strcmp(url, "/api/v1/scheduler") == 0)
 		ret = handle_scheduler(c, method, rq);
 	else if (strcmp(url, "/master/state") == 0 ||
@@ -4456,7 +4474,13 @@ sm_access(void *cls, struct MHD_Connection *c, const char *url,
 	else
 		ret = reply(c, MHD_HTTP_NOT_FOUND, "text/plain", "Not found",
 		    NULL, NULL);
+	M.in_request = false;
+	due = M.readers_due;
+	M.readers_due = false;
 	pthread_mutex_unlock(&M.mu);
+	/* Safe unlocked: readers test for data under M.mu before waiting. */
+	if (due)
+		pthread_cond_broadcast(&M.cv);
 	return ret;
 }
 
@@ -4629,7 +4653,7 @@ sim_mesos_stop(void)
 	for (struct framework *fw = M.fws; fw != NULL; fw = fw->next)
 		if (fw->stream != NULL)
 			stream_close(fw->stream);
-	pthread_cond_broadcast(&M.cv);
+	readers_wake();
 	pthread_cond_broadcast(&M.tcv);
 	pthread_mutex_unlock(&M.mu);
 	MHD_stop_daemon(M.mhd);
