@@ -46,7 +46,7 @@ load() { cut -d' ' -f1-3 /proc/loadavg; }
 cpu_ticks() { awk '/^cpu /{print $9, $2+$3+$4+$5+$6+$7+$8+$9}' /proc/stat; }
 steal_pct() {	# steal share between two cpu_ticks readings, in %
 	awk -v a="$1" -v b="$2" 'BEGIN { split(a, x, " "); split(b, y, " ");
-	    d = y[2] - x[2]; printf "%.1f", d > 0 ? 100 * (y[1] - x[1]) / d : 0 }'
+	    d = y[2] - x[2]; printf "%.1f", (d > 0 ? 100 * (y[1] - x[1]) / d : 0) }'
 }
 started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 load_before=$(load)
