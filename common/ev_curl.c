@@ -50,7 +50,8 @@ ev_curl_timer_cb(struct ev_loop *loop, void *arg)
  * What `after` queued (a call answering an event just read) has curl's
  * timer due now: it goes out here rather than after whatever other
  * timers are due this round (a flush that publishes, say).  A few rounds
- * at most: curl sets a zero timeout only for work it was just given.
+ * at most: curl may keep asking to run at once while it works through a
+ * transfer, and the loop's timer takes over from there.
  */
 #define EV_CURL_DUE_ROUNDS	4
 

@@ -162,9 +162,11 @@ void	mesos_free(struct mesos_conn *c);
 /* Subscribe now; re-subscribes by itself on every failure. */
 void	mesos_start(struct mesos_conn *c);
 /*
- * Send a call just queued now, not on the loop's next round.  Only from
- * the top of a loop callback: what the connection has received meanwhile
- * may be handled (callbacks run) before it returns.
+ * Send a call just queued now, not on the loop's next round.  What the
+ * connection has received meanwhile may be handled (callbacks run) before
+ * it returns, so the caller must be ready for that: the top of a loop
+ * callback is.  Within the connection's own callbacks it does nothing
+ * (the call goes once they return).
  */
 void	mesos_send_now(struct mesos_conn *c);
 

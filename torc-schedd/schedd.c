@@ -43,15 +43,20 @@ schedd_now(void)
  * controller those would take the CPU the master needs to answer the
  * call.  They go in order, within the same loop round, and before any
  * answer on schedd.ipc (schedd_rep_cb), so that a snapshot's seq never
- * covers a change its subscriber has yet to receive.
+ * covers a change its subscriber has yet to receive.  A burst (thousands
+ * of changes in one round: a reconciliation, a large placement) goes out
+ * SCHEDD_OUTBOX_MAX at a time, as it is made: held whole, it would reach
+ * nng at once and fill its queues, and the subscribers' too.
  */
+#define SCHEDD_OUTBOX_MAX	32
+
 static void
-schedd_outbox_flush(struct schedd *sd)
+schedd_outbox_send(struct schedd *sd, bool calls)
 {
 	char err[256];
 
 	ev_timer_stop(sd->loop, &sd->outbox_timer);
-	if (sd->mc != NULL)
+	if (calls && sd->mc != NULL)
 		mesos_send_now(sd->mc);
 	for (size_t i = 0; i < sd->n_outbox; i++) {
 		struct schedd_outbox *o = &sd->outbox[i];
@@ -63,6 +68,12 @@ schedd_outbox_flush(struct schedd *sd)
 		free(o->buf);
 	}
 	sd->n_outbox = 0;
+}
+
+static void
+schedd_outbox_flush(struct schedd *sd)
+{
+	schedd_outbox_send(sd, true);
 }
 
 static void
@@ -90,8 +101,9 @@ schedd_publish(void *arg, const struct tmsg *m)
 		return;
 	}
 	o->type = m->type;
-	sd->n_outbox++;
-	if (!ev_timer_active(&sd->outbox_timer))
+	if (++sd->n_outbox >= SCHEDD_OUTBOX_MAX)
+		schedd_outbox_flush(sd);
+	else if (!ev_timer_active(&sd->outbox_timer))
 		ev_timer_start(sd->loop, &sd->outbox_timer, 0);
 }
 
@@ -579,7 +591,8 @@ schedd_shutdown(struct schedd *sd)
 				ev_timer_stop(sd->loop, &l[i]->timer);
 				l[i]->fn(&sd->core);
 			}
-		schedd_outbox_flush(sd);
+		/* Not the Mesos calls: what they answered would be lost. */
+		schedd_outbox_send(sd, false);
 	}
 	sched_persist_sync(&sd->core);
 	if (sd->writer.running) {
@@ -603,7 +616,7 @@ schedd_shutdown(struct schedd *sd)
 	sched_set_mesos(&sd->core, NULL);
 	sched_free(&sd->core);
 	if (sd->loop != NULL)
-		schedd_outbox_flush(sd);
+		schedd_outbox_send(sd, false);
 	free(sd->outbox);
 	sd->outbox = NULL;
 	sd->cap_outbox = 0;
