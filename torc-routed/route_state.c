@@ -13,7 +13,8 @@
  * is appended instead (route_state_append): one write(2), no rename, which
  * on ext4 would make the create wait for the disk.  A last line without
  * its newline is an append cut short and is skipped, so a torn record
- * never claims a shorter prefix ("/3" of "/32").
+ * never claims a shorter prefix ("/3" of "/32"); the next append closes
+ * it with a newline before its own records.
  * No logging: errors go back to the caller.
  */
 #include "route.h"
@@ -144,6 +145,15 @@ route_state_save(const struct route_table *t, const char *path,
 	return rv;
 }
 
+/* Whether the size bytes of fd end with a newline (unreadable: no). */
+static bool
+ends_in_newline(int fd, off_t size)
+{
+	char c;
+
+	return pread(fd, &c, 1, size - 1) == 1 && c == '\n';
+}
+
 int
 route_state_append(const char *path, struct route_entry *const *v, size_t n,
     char *err, size_t errlen)
@@ -162,7 +172,7 @@ route_state_append(const char *path, struct route_entry *const *v, size_t n,
 	for (size_t i = 0; i < n; i++)
 		off += (size_t)snprintf(buf + off, cap - off, "%s %s\n",
 		    v[i]->key, entry_nexthop(v[i]));
-	if ((fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+	if ((fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC,
 	    0600)) < 0) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		free(buf);
@@ -171,12 +181,18 @@ route_state_append(const char *path, struct route_entry *const *v, size_t n,
 	if (fstat(fd, &sb) != 0) {
 		snprintf(err, errlen, "%s: fstat: %s", path, strerror(errno));
 		rv = -1;
+	} else if (sb.st_size > 0 && !ends_in_newline(fd, sb.st_size) &&
+	    write(fd, "\n", 1) != 1) {
+		/* A torn line is closed first, or it would swallow these. */
+		snprintf(err, errlen, "%s: append: %s", path, strerror(errno));
+		rv = -1;
 	} else if ((w = write(fd, buf, off)) != (ssize_t)off) {
 		snprintf(err, errlen, "%s: append: %s", path, w < 0 ?
 		    strerror(errno) : "short write");
 		/*
 		 * No partial record stays to be glued to the next; should
-		 * the cut fail, that line has no newline and is skipped.
+		 * the cut fail, that line has no newline: skipped at load,
+		 * and closed by the next append before its own records.
 		 */
 		if (w > 0 && ftruncate(fd, sb.st_size) != 0) {
 			snprintf(err, errlen, "%s: append: short write, not "

@@ -283,6 +283,17 @@ a_torn_claim_claims_nothing_and_a_failed_one_is_an_error(void **state)
 	assert_int_equal(t.n, 1);
 	assert_null(route_table_find(&t, "192.168.1.7/3"));
 	route_table_observe_end(&t, route_table_observe_begin(&t), 0);
+	/* The next claim closes the torn line rather than joining it. */
+	v[0] = claim(&t, "192.168.1.9/32", "c", "10.250.3.23");
+	assert_int_equal(route_state_append(path, v, 1, err, sizeof(err)), 0);
+	route_table_free(&t);
+	route_table_init(&t, ROUTE_KIND_ROUTE);
+	assert_int_equal(route_state_load(&t, path, &skipped, err,
+	    sizeof(err)), 0);
+	assert_int_equal(skipped, 1);
+	assert_int_equal(t.n, 2);
+	assert_true(route_table_find(&t, "192.168.1.9/32")->owned);
+	assert_null(route_table_find(&t, "192.168.1.7/3"));
 	route_table_free(&t);
 
 	/* A file that cannot be opened: the caller hears why. */
