@@ -228,11 +228,14 @@ ch_role_m(struct chain *ch)
 	char first[128], body[64];
 
 	for (;;) {
+		int npoll = n;	/* a connection accepted below waits a round */
+
 		pfd[0].fd = ch->m_listen;
 		pfd[0].events = POLLIN;
 		for (int i = 0; i < n; i++) {
 			pfd[i + 1].fd = conns[i].fd;
 			pfd[i + 1].events = POLLIN;
+			pfd[i + 1].revents = 0;
 		}
 		if (poll(pfd, (nfds_t)n + 1, -1) < 0) {
 			if (errno == EINTR)
@@ -249,7 +252,7 @@ ch_role_m(struct chain *ch)
 				conns[n++].len = 0;
 			}
 		}
-		for (int i = 0; i < n; i++) {
+		for (int i = 0; i < npoll; i++) {
 			struct ch_conn *c = &conns[i];
 
 			if (!(pfd[i + 1].revents & (POLLIN | POLLHUP)))
@@ -421,14 +424,21 @@ chain_start(struct chain *ch, const char *dir)
 	snprintf(ch->b_url, sizeof(ch->b_url), "ipc://%s/chain-b.ipc", dir);
 	snprintf(ch->ev_url, sizeof(ch->ev_url), "ipc://%s/chain-ev.ipc",
 	    dir);
+	ch->m_listen = ch->a_listen = -1;
 	if ((ch->m_listen = ch_listen(&ch->m_port)) < 0 ||
-	    (ch->a_listen = ch_listen(&ch->a_port)) < 0)
+	    (ch->a_listen = ch_listen(&ch->a_port)) < 0) {
+		if (ch->m_listen >= 0)
+			close(ch->m_listen);
 		return -1;
+	}
 	for (int i = 0; i < 4; i++) {
 		pid_t pid = fork();
 
-		if (pid < 0)
+		if (pid < 0) {
+			close(ch->m_listen);
+			close(ch->a_listen);
 			return -1;
+		}
 		if (pid == 0) {
 			prctl(PR_SET_PDEATHSIG, SIGKILL);
 			signal(SIGPIPE, SIG_IGN);
@@ -455,7 +465,24 @@ chain_start(struct chain *ch, const char *dir)
 	return 0;
 }
 
-/* One start through the chain: ms, or -1 (a timeout: 2 s). */
+/* Drop what a sample that timed out left to read, late, on c. */
+static void
+ch_drain(struct ch_conn *c)
+{
+	struct pollfd p = { .fd = c->fd, .events = POLLIN };
+	char junk[512];
+
+	c->len = 0;
+	while (poll(&p, 1, 0) == 1 && (p.revents & POLLIN) &&
+	    read(c->fd, junk, sizeof(junk)) > 0)
+		;
+}
+
+/*
+ * One start through the chain: ms, or -1 (a timeout: 2 s).  What an
+ * earlier sample that timed out left behind is dropped first, so a late
+ * answer is never taken for this one's.
+ */
 CH_FN double
 chain_sample(struct chain *ch)
 {
@@ -465,6 +492,8 @@ chain_sample(struct chain *ch)
 
 	if (!ch->up)
 		return -1;
+	ch_drain(&ch->api);
+	ch_drain(&ch->notify);
 	t0 = ch_now_ns();
 	if (ch_send(ch->api.fd, "GET /start/group?name=chain HTTP/1.1", "") !=
 	    0 || ch_recv(&ch->api, first, sizeof(first), body,

@@ -72,7 +72,6 @@ bt_cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* The p-th percentile (0..100) of v[0..n) (sorts v). */
 /*
  * CPU steal (the time this virtual machine's CPUs were runnable while the
  * host ran something else) and all CPU time so far, in clock ticks, from
@@ -109,6 +108,7 @@ bt_steal_pct(const struct bt_cpu *a, const struct bt_cpu *b)
 	    (double)(b->total - a->total);
 }
 
+/* The p-th percentile (0..100) of v[0..n) (sorts v). */
 BT_FN double
 bt_pct(double *v, int n, double p)
 {
