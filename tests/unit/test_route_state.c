@@ -36,8 +36,9 @@ teardown(void **state)
 	return system(cmd) == 0 ? 0 : -1;
 }
 
-static void
-program(struct route_table *t, const char *prefix, const char *owner,
+/* Hand out the create of prefix (claimed: owned) without finishing it. */
+static struct route_entry *
+claim(struct route_table *t, const char *prefix, const char *owner,
     const char *nh)
 {
 	struct route_want w = { 0 };
@@ -49,7 +50,42 @@ program(struct route_table *t, const char *prefix, const char *owner,
 	w.val.addr = (char *)nh;
 	route_table_set_owner(t, owner, &w, 0);
 	assert_int_equal(route_table_next(t, 0, &a), 1);
-	route_table_done(t, a.e, ROUTE_RES_OK, NULL, 0);
+	assert_int_equal(a.op, ROUTE_OP_PUT);
+	assert_true(a.e->owned);
+	return a.e;
+}
+
+static void
+assert_file_holds(const char *path, const char *text)
+{
+	char err[256], *buf = NULL;
+	size_t len = 0;
+
+	assert_int_equal(read_file(path, 4096, &buf, &len, err, sizeof(err)),
+	    0);
+	assert_string_equal(buf, text);
+	free(buf);
+}
+
+/* A restart: t emptied and loaded from path again. */
+static void
+reload(struct route_table *t, const char *path, size_t *skipped)
+{
+	char err[256];
+
+	route_table_free(t);
+	route_table_init(t, ROUTE_KIND_ROUTE);
+	assert_int_equal(route_state_load(t, path, skipped, err, sizeof(err)),
+	    0);
+}
+
+/* A route created: claimed, sent, confirmed. */
+static void
+program(struct route_table *t, const char *prefix, const char *owner,
+    const char *nh)
+{
+	route_table_done(t, claim(t, prefix, owner, nh), ROUTE_RES_OK, NULL,
+	    0);
 }
 
 static void
@@ -184,32 +220,13 @@ owned_routes_survive_a_restart_and_stale_ones_are_deleted(void **state)
 	route_table_free(&t2);
 }
 
-/* Hand out the create of prefix (claimed: owned) without finishing it. */
-static struct route_entry *
-claim(struct route_table *t, const char *prefix, const char *owner,
-    const char *nh)
-{
-	struct route_want w = { 0 };
-	struct route_action a;
-
-	w.key = (char *)prefix;
-	w.owner = (char *)owner;
-	w.val.name = (char *)owner;
-	w.val.addr = (char *)nh;
-	route_table_set_owner(t, owner, &w, 0);
-	assert_int_equal(route_table_next(t, 0, &a), 1);
-	assert_int_equal(a.op, ROUTE_OP_PUT);
-	assert_true(a.e->owned);
-	return a.e;
-}
-
 static void
 a_claim_appended_before_the_create_is_owned_after_a_restart(void **state)
 {
-	struct route_table t, t2;
+	struct route_table t;
 	struct route_entry *v[2];
-	char path[300], err[256], *buf = NULL;
-	size_t skipped = 9, len = 0;
+	char path[300], err[256];
+	size_t skipped = 9;
 	struct stat sb;
 
 	(void)state;
@@ -226,37 +243,28 @@ a_claim_appended_before_the_create_is_owned_after_a_restart(void **state)
 	v[0] = claim(&t, "192.168.1.7/32", "b", "10.250.3.22");
 	v[1] = claim(&t, "192.168.1.9/32", "c", "10.250.3.23");
 	assert_int_equal(route_state_append(path, v, 2, err, sizeof(err)), 0);
-	assert_int_equal(read_file(path, 4096, &buf, &len, err, sizeof(err)),
-	    0);
-	assert_string_equal(buf, "# torc-routed owned routes v1\n"
+	assert_file_holds(path, "# torc-routed owned routes v1\n"
 	    "192.168.1.5/32 10.250.3.21\n"
 	    "192.168.1.7/32 10.250.3.22\n"
 	    "192.168.1.9/32 10.250.3.23\n");
-	free(buf);
 	/* Claimed again (a create retried): a duplicate line, harmless. */
 	assert_int_equal(route_state_append(path, v, 1, err, sizeof(err)), 0);
-	route_table_free(&t);
 
 	/* Restart: all three are ours, and only they. */
-	route_table_init(&t2, ROUTE_KIND_ROUTE);
-	assert_int_equal(route_state_load(&t2, path, &skipped, err,
-	    sizeof(err)), 0);
+	reload(&t, path, &skipped);
 	assert_int_equal(skipped, 0);
-	assert_int_equal(t2.n, 3);
-	assert_true(route_table_find(&t2, "192.168.1.5/32")->owned);
-	assert_true(route_table_find(&t2, "192.168.1.7/32")->owned);
-	assert_true(route_table_find(&t2, "192.168.1.9/32")->owned);
+	assert_int_equal(t.n, 3);
+	assert_true(route_table_find(&t, "192.168.1.5/32")->owned);
+	assert_true(route_table_find(&t, "192.168.1.7/32")->owned);
+	assert_true(route_table_find(&t, "192.168.1.9/32")->owned);
 	/* The next whole write puts it back in order, without duplicates. */
-	assert_int_equal(route_state_save(&t2, path, true, err, sizeof(err)),
+	assert_int_equal(route_state_save(&t, path, true, err, sizeof(err)),
 	    0);
-	assert_int_equal(read_file(path, 4096, &buf, &len, err, sizeof(err)),
-	    0);
-	assert_string_equal(buf, "# torc-routed owned routes v1\n"
+	assert_file_holds(path, "# torc-routed owned routes v1\n"
 	    "192.168.1.5/32 10.250.3.21\n"
 	    "192.168.1.7/32 10.250.3.22\n"
 	    "192.168.1.9/32 10.250.3.23\n");
-	free(buf);
-	route_table_free(&t2);
+	route_table_free(&t);
 }
 
 static void
@@ -286,10 +294,7 @@ a_torn_claim_claims_nothing_and_a_failed_one_is_an_error(void **state)
 	/* The next claim closes the torn line rather than joining it. */
 	v[0] = claim(&t, "192.168.1.9/32", "c", "10.250.3.23");
 	assert_int_equal(route_state_append(path, v, 1, err, sizeof(err)), 0);
-	route_table_free(&t);
-	route_table_init(&t, ROUTE_KIND_ROUTE);
-	assert_int_equal(route_state_load(&t, path, &skipped, err,
-	    sizeof(err)), 0);
+	reload(&t, path, &skipped);
 	assert_int_equal(skipped, 1);
 	assert_int_equal(t.n, 2);
 	assert_true(route_table_find(&t, "192.168.1.9/32")->owned);
