@@ -642,16 +642,43 @@ bt_daemon(struct trio *t, const char *name, const char *level)
 	return bt_spawn(log, argv);
 }
 
-/* The three daemons; true once apid answers /admin/ping. */
+/* true once the run directory holds socket name (within ms). */
+BT_FN bool
+bt_sock_wait(struct trio *t, const char *name, pid_t pid, int ms)
+{
+	char path[256];
+	int64_t end = mono_ms() + ms;
+
+	snprintf(path, sizeof(path), "%s/%s", t->run, name);
+	while (access(path, F_OK) != 0) {
+		if (mono_ms() >= end || !bt_alive(pid))
+			return false;
+		usleep(5000);
+	}
+	return true;
+}
+
+/*
+ * The three daemons; 0 once apid answers /admin/ping and routed listens.
+ * routed and apid are started once schedd listens, so that they subscribe
+ * at their first dial rather than after nng's redial delay, and a bench's
+ * own subscriber, opened after this returns, is the last of schedd's
+ * subscribers: a publication reaches the daemons before the observer,
+ * whose wake-ups would otherwise sit on the path measured, and each
+ * invocation measures the same order.
+ */
 BT_FN int
 bt_trio_start(struct trio *t, const char *level)
 {
 	int64_t end;
 
 	t->schedd = bt_daemon(t, "schedd", level);
+	if (t->schedd < 0 || !bt_sock_wait(t, TMSG_SOCK_EVENTS, t->schedd,
+	    30000))
+		return -1;
 	t->routed = bt_daemon(t, "routed", level);
 	t->apid = bt_daemon(t, "apid", level);
-	if (t->schedd < 0 || t->routed < 0 || t->apid < 0)
+	if (t->routed < 0 || t->apid < 0)
 		return -1;
 	end = mono_ms() + 30000;
 	while (mono_ms() < end) {
@@ -659,7 +686,8 @@ bt_trio_start(struct trio *t, const char *level)
 		    !bt_alive(t->apid))
 			return -1;
 		if (bt_api(t, "GET", "/admin/ping", NULL) == 200)
-			return 0;
+			return bt_sock_wait(t, TMSG_SOCK_ROUTED, t->routed,
+			    (int)(end - mono_ms())) ? 0 : -1;
 		usleep(20000);
 	}
 	return -1;
