@@ -1407,6 +1407,13 @@ sched_kill(struct sched *s, const char *name, const struct sched_now *now,
 	}
 	kind = svc->t.kind;
 	sched_event(s, svc, SVC_EV_KILL, now);	/* svc may be freed */
+	/*
+	 * An on-demand service is no longer wanted from now on, not only
+	 * once its task has ended: the state file drops its `ondemand` line
+	 * (keeping the task's, to kill after a restart) before the answer.
+	 */
+	if (kind == TSVC_KIND_ONDEMAND)
+		s->persist_dirty = true;
 	if (kind == TSVC_KIND_SYSTEM)
 		snprintf(msg, msglen, "killing %s; a system service, it is "
 		    "restarted after %d s", name,

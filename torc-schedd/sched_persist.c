@@ -142,7 +142,9 @@ sched_persist_format(const struct sched_state *st,
 	for (size_t i = 0; i < st->n_svcs; i++) {
 		const struct sched_svc *svc = st->svcs[i];
 
-		if (svc->t.kind != TSVC_KIND_ONDEMAND ||
+		/* Killed: no longer wanted; its task line stays until it
+		 * has ended, so that a restart kills it. */
+		if (svc->t.kind != TSVC_KIND_ONDEMAND || svc->kill_requested ||
 		    !field_ok(svc->t.group) || !field_ok(svc->t.name))
 			continue;
 		pb_add(&b, "ondemand\t");

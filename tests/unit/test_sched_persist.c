@@ -510,6 +510,51 @@ a_started_group_is_still_wanted_after_a_restart_and_a_killed_one_not(
 	core_free(f);
 }
 
+/*
+ * A kill of an on-demand service whose task runs is on disk before it is
+ * answered: its `ondemand` line goes at once and its `task` line stays
+ * until the task ends, so a schedd restarted before then kills the task
+ * instead of adopting it as still wanted.
+ */
+static void
+a_kill_of_a_running_on_demand_service_survives_a_restart(void **state)
+{
+	struct core_fix *f = core_new(true);
+	char msg[256], *text, *tid;
+
+	(void)state;
+	core_subscribe(f);
+	assert_int_equal(sched_start_group(&f->s, "dns-sched", &f->now, msg,
+	    sizeof(msg), NULL, NULL), 200);
+	tid = xstrdup(core_run(f, "dns-sched", "br1"));
+	sched_persist_sync(&f->s);
+	sched_hold_writes(&f->s);
+	assert_int_equal(sched_kill(&f->s, "dns-sched", &f->now, msg,
+	    sizeof(msg)), 200);
+	assert_true(stub_killed(tid));
+	assert_int_equal(core_svc(f, "dns-sched")->t.state, TSVC_KILLING);
+	/* The answer waits for a write that holds the kill. */
+	assert_int_not_equal(sched_release_writes(&f->s), 0);
+	text = slurp(f->dir);
+	assert_non_null(text);
+	assert_null(strstr(text, "ondemand\tdns-sched\tdns-sched\n"));
+	assert_non_null(strstr(text, "ondemand\tdns-sched\tdns-sl1\n"));
+	assert_non_null(strstr(text, tid));
+	free(text);
+	/* schedd stops before the task has ended. */
+	restart(f);
+	assert_null(core_svc(f, "dns-sched"));
+	assert_non_null(core_svc(f, "dns-sl1"));
+	stub_reset();
+	sched_on_subscribed(&f->s, "fw-test", &f->now);
+	assert_true(stub_killed(tid));
+	/* A report of it running now is a stray, killed again, not adopted. */
+	core_update(f, tid, "br1", MESOS_TASK_RUNNING);
+	assert_null(core_svc(f, "dns-sched"));
+	free(tid);
+	core_free(f);
+}
+
 static void
 a_task_of_a_service_no_longer_configured_is_killed_after_subscribing(
     void **state)
@@ -629,6 +674,7 @@ main(void)
 		cmocka_unit_test(after_a_restart_running_tasks_are_adopted_not_launched_again),
 		cmocka_unit_test(after_a_restart_a_task_the_master_says_is_gone_is_launched_again),
 		cmocka_unit_test(a_started_group_is_still_wanted_after_a_restart_and_a_killed_one_not),
+		cmocka_unit_test(a_kill_of_a_running_on_demand_service_survives_a_restart),
 		cmocka_unit_test(a_task_of_a_service_no_longer_configured_is_killed_after_subscribing),
 		cmocka_unit_test(a_corrupt_state_file_is_reported_and_moved_aside),
 		cmocka_unit_test(a_missing_state_file_is_a_first_start),
