@@ -126,6 +126,8 @@ struct sched_svc {
 	int64_t	 lost_since_ms;		/* LOST: since when */
 	uint32_t fail_streak;		/* consecutive failures (backoff) */
 	bool	 kill_requested;	/* an operator asked; no backoff */
+	bool	 want_again;		/* on-demand, started again while
+					 * killed: launched anew at the end */
 	bool	 dirty;			/* changed since last published */
 };
 

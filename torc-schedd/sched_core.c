@@ -1331,6 +1331,19 @@ sched_start_group(struct sched *s, const char *group,
 				    inames[j], tmsg_svc_kind_name(svc->t.kind));
 				continue;
 			}
+			if (svc != NULL && svc->kill_requested &&
+			    !svc->want_again) {
+				/* Being killed: launched anew once it ends. */
+				svc->want_again = true;
+				svc->dirty = true;
+				sched_svc_reason(svc, "started again; launched "
+				    "anew once its kill has ended");
+				sched_logf(s, SCHED_LOG_INFO, "%s: wanted again "
+				    "(group %s), once its kill has ended",
+				    svc->t.name, group);
+				started++;
+				continue;
+			}
 			if (svc != NULL) {
 				live++;		/* idempotent: left alone */
 				continue;

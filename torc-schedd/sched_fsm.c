@@ -43,7 +43,9 @@
  *     times the base, so a crash-looping image cannot hammer the rack.
  *     A run longer than the backoff-reset time clears the count.
  *     System services marked is_job run once and stay finished/failed.
- *   - an on-demand service is removed (SVC_REMOVE), never restarted.
+ *   - an on-demand service is removed (SVC_REMOVE), never restarted;
+ *     but one whose group was started again while it was being killed
+ *     (want_again) goes back to pending, to be launched anew.
  *   - an announced service is removed when stateclean times it out.
  *
  * Definitely not running: FINISHED, FAILED, ERROR, KILLED, DROPPED, GONE,
@@ -171,6 +173,7 @@ fsm_change(struct sched_svc *svc, enum tmsg_svc_state to,
 	case TSVC_PENDING:
 		svc->running_since_ms = 0;
 		svc->kill_requested = false;
+		svc->want_again = false;
 		break;
 	default:
 		break;
@@ -192,8 +195,12 @@ fsm_end(struct sched_svc *svc, enum sched_event ev,
 
 	*act |= SCHED_ACT_CLEAR_TASK;
 	switch (svc->t.kind) {
-	case TSVC_KIND_ANNOUNCED:
 	case TSVC_KIND_ONDEMAND:
+		/* Its group was started again while it was being killed. */
+		if (svc->want_again)
+			return TSVC_PENDING;
+		/* FALLTHROUGH */
+	case TSVC_KIND_ANNOUNCED:
 		*act |= SCHED_ACT_REMOVE;
 		return ok ? TSVC_FINISHED : TSVC_FAILED;
 	case TSVC_KIND_SYSTEM:
@@ -319,6 +326,7 @@ sched_fsm(struct sched_svc *svc, enum sched_event ev,
 			break;
 		case SVC_EV_KILL:
 			svc->kill_requested = true;
+			svc->want_again = false;
 			to = TSVC_KILLING;
 			act |= SCHED_ACT_KILL_TASK;
 			break;

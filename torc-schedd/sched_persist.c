@@ -142,9 +142,11 @@ sched_persist_format(const struct sched_state *st,
 	for (size_t i = 0; i < st->n_svcs; i++) {
 		const struct sched_svc *svc = st->svcs[i];
 
-		/* Killed: no longer wanted; its task line stays until it
-		 * has ended, so that a restart kills it. */
-		if (svc->t.kind != TSVC_KIND_ONDEMAND || svc->kill_requested ||
+		/* Killed (and not started again): no longer wanted; its
+		 * task line stays until it has ended, so that a restart
+		 * kills it. */
+		if (svc->t.kind != TSVC_KIND_ONDEMAND ||
+		    (svc->kill_requested && !svc->want_again) ||
 		    !field_ok(svc->t.group) || !field_ok(svc->t.name))
 			continue;
 		pb_add(&b, "ondemand\t");
@@ -156,8 +158,13 @@ sched_persist_format(const struct sched_state *st,
 	for (size_t i = 0; i < st->n_svcs; i++) {
 		const struct sched_svc *svc = st->svcs[i];
 
+		/*
+		 * Started again while killed: a restart launches it anew,
+		 * and the old task, if reported still running, is adopted
+		 * as a stray (one being killed is killed again).
+		 */
 		if (svc->t.kind == TSVC_KIND_ANNOUNCED ||
-		    !sched_svc_live(svc) || !task_ok(svc))
+		    !sched_svc_live(svc) || !task_ok(svc) || svc->want_again)
 			continue;
 		add_task(&b, svc);
 	}

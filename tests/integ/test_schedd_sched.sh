@@ -119,6 +119,26 @@ group_gone() {
 }
 check "the killed service is gone from schedd and the sim" wait_until 20 group_gone
 
+# Started again while its kill is under way (the container takes 2 s to
+# stop): launched anew once the kill has ended, not lost with it.
+curl -fsS -m 5 -X POST -d '{"kill_delay_ms":2000}' "$SIM_CONTROL/mesos/timers" >/dev/null
+ask start-group torc-dns-scheduler >/dev/null
+check "the group's service runs again" wait_until 20 group_running
+tid1=$(ask query running | py "by['torc-dns-scheduler']['task_id']")
+ask kill torc-dns-scheduler >/dev/null
+r=$(ask start-group torc-dns-scheduler | py "d['payload']['message']")
+like "a start during the kill starts it again" "$r" "1 started, 0 already wanted"
+runs_anew() {
+	local t
+	t=$(ask query running | py "by.get('torc-dns-scheduler',{}).get('task_id','')")
+	[ -n "$t" ] && [ "$t" != "$tid1" ]
+}
+check "once the kill has ended it runs with a new task" wait_until 20 runs_anew
+is "the sim has one live task of it" "$(sim_live_count torc-dns-scheduler)" 1
+curl -fsS -m 5 -X POST -d '{"kill_delay_ms":100}' "$SIM_CONTROL/mesos/timers" >/dev/null
+ask kill torc-dns-scheduler >/dev/null
+check "killed again, it is gone" wait_until 20 group_gone
+
 # A service no node can hold stays pending and says why.
 r=$(ask start-group too-big | py "d['payload']['code']")
 is "a group too big for the rack is accepted" "$r" 200

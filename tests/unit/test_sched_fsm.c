@@ -194,6 +194,41 @@ killing_a_pending_on_demand_service_removes_it(void **state)
 	svc_done(svc);
 }
 
+/*
+ * Started again while being killed (want_again, set by the group's
+ * start): pending at the end instead of removed; a second kill cancels
+ * that.
+ */
+static void
+an_on_demand_service_wanted_again_during_its_kill_is_pending_at_its_end(
+    void **state)
+{
+	struct sched_now now = { .mono_ms = 1000, .wall_s = 1 };
+	struct sched_svc *svc = svc_in(TSVC_RUNNING, TSVC_KIND_ONDEMAND);
+	struct sched_transition tr;
+
+	(void)state;
+	sched_fsm(svc, SVC_EV_KILL, &conf, &now, &tr);
+	assert_int_equal(svc->t.state, TSVC_KILLING);
+	svc->want_again = true;
+	sched_fsm(svc, SVC_EV_KILLED, &conf, &now, &tr);
+	assert_int_equal(svc->t.state, TSVC_PENDING);
+	assert_true(tr.actions & SCHED_ACT_CLEAR_TASK);
+	assert_false(tr.actions & SCHED_ACT_REMOVE);
+	assert_false(svc->want_again);
+	assert_false(svc->kill_requested);
+	svc_done(svc);
+
+	svc = svc_in(TSVC_RUNNING, TSVC_KIND_ONDEMAND);
+	sched_fsm(svc, SVC_EV_KILL, &conf, &now, &tr);
+	svc->want_again = true;
+	sched_fsm(svc, SVC_EV_KILL, &conf, &now, &tr);
+	assert_false(svc->want_again);
+	sched_fsm(svc, SVC_EV_KILLED, &conf, &now, &tr);
+	assert_true(tr.actions & SCHED_ACT_REMOVE);
+	svc_done(svc);
+}
+
 static void
 an_operator_kill_of_a_system_service_restarts_it_without_backoff(void **state)
 {
@@ -365,6 +400,7 @@ main(void)
 		cmocka_unit_test(a_change_is_logged_as_name_old_new_and_event),
 		cmocka_unit_test(an_ended_on_demand_service_is_removed_not_restarted),
 		cmocka_unit_test(killing_a_pending_on_demand_service_removes_it),
+		cmocka_unit_test(an_on_demand_service_wanted_again_during_its_kill_is_pending_at_its_end),
 		cmocka_unit_test(an_operator_kill_of_a_system_service_restarts_it_without_backoff),
 		cmocka_unit_test(a_system_job_runs_once_and_stays_ended),
 		cmocka_unit_test(an_announced_service_is_removed_when_it_times_out),

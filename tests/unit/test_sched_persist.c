@@ -555,6 +555,63 @@ a_kill_of_a_running_on_demand_service_survives_a_restart(void **state)
 	core_free(f);
 }
 
+/*
+ * A group started again while its service is being killed: the start
+ * is not "already wanted" and lost when the kill ends; the service is
+ * launched anew, and is still wanted after a restart, which does not
+ * adopt the dying task.
+ */
+static void
+a_group_started_again_during_its_kill_runs_again(void **state)
+{
+	struct core_fix *f = core_new(true);
+	char msg[256], *text, *tid;
+
+	(void)state;
+	core_subscribe(f);
+	assert_int_equal(sched_start_group(&f->s, "dns-sched", &f->now, msg,
+	    sizeof(msg), NULL, NULL), 200);
+	tid = xstrdup(core_run(f, "dns-sched", "br1"));
+	assert_int_equal(sched_kill(&f->s, "dns-sched", &f->now, msg,
+	    sizeof(msg)), 200);
+	sched_hold_writes(&f->s);
+	assert_int_equal(sched_start_group(&f->s, "dns-sched", &f->now, msg,
+	    sizeof(msg), NULL, NULL), 200);
+	assert_non_null(strstr(msg, "1 started, 1 already wanted"));
+	assert_int_not_equal(sched_release_writes(&f->s), 0);
+	text = slurp(f->dir);
+	assert_non_null(text);
+	assert_non_null(strstr(text, "ondemand\tdns-sched\tdns-sched\n"));
+	assert_null(strstr(text, tid));
+	free(text);
+
+	/* The kill ends: pending again, and launched at the next offer. */
+	stub_reset();
+	core_update(f, tid, "br1", MESOS_TASK_KILLED);
+	assert_non_null(core_svc(f, "dns-sched"));
+	assert_int_equal(core_svc(f, "dns-sched")->t.state, TSVC_PENDING);
+	assert_false(core_removed("dns-sched"));
+	core_offer(f, "br1");
+	assert_int_equal(stub_launched("dns-sched"), 1);
+	free(tid);
+
+	/* The same with a restart of schedd before the kill has ended. */
+	tid = xstrdup(core_run(f, "dns-sched", "br1"));
+	assert_int_equal(sched_kill(&f->s, "dns-sched", &f->now, msg,
+	    sizeof(msg)), 200);
+	assert_int_equal(sched_start_group(&f->s, "dns-sched", &f->now, msg,
+	    sizeof(msg), NULL, NULL), 200);
+	restart(f);
+	assert_non_null(core_svc(f, "dns-sched"));
+	assert_int_equal(core_svc(f, "dns-sched")->t.state, TSVC_PENDING);
+	sched_on_subscribed(&f->s, "fw-test", &f->now);
+	core_update(f, tid, "br1", MESOS_TASK_KILLING);
+	assert_true(stub_killed(tid));
+	assert_int_equal(core_svc(f, "dns-sched")->t.state, TSVC_PENDING);
+	free(tid);
+	core_free(f);
+}
+
 static void
 a_task_of_a_service_no_longer_configured_is_killed_after_subscribing(
     void **state)
@@ -675,6 +732,7 @@ main(void)
 		cmocka_unit_test(after_a_restart_a_task_the_master_says_is_gone_is_launched_again),
 		cmocka_unit_test(a_started_group_is_still_wanted_after_a_restart_and_a_killed_one_not),
 		cmocka_unit_test(a_kill_of_a_running_on_demand_service_survives_a_restart),
+		cmocka_unit_test(a_group_started_again_during_its_kill_runs_again),
 		cmocka_unit_test(a_task_of_a_service_no_longer_configured_is_killed_after_subscribing),
 		cmocka_unit_test(a_corrupt_state_file_is_reported_and_moved_aside),
 		cmocka_unit_test(a_missing_state_file_is_a_first_start),
