@@ -125,7 +125,8 @@ struct sched_svc {
 	int64_t	 running_since_ms;	/* 0 unless RUNNING */
 	int64_t	 lost_since_ms;		/* LOST: since when */
 	uint32_t fail_streak;		/* consecutive failures (backoff) */
-	bool	 kill_requested;	/* an operator asked; no backoff */
+	bool	 kill_requested;	/* an operator asked; no backoff; an
+					 * on-demand one is no longer wanted */
 	bool	 want_again;		/* on-demand, started again while
 					 * killed: launched anew at the end */
 	bool	 dirty;			/* changed since last published */
@@ -267,15 +268,18 @@ struct sched_persist {
 	size_t	 n_ondemand;
 	struct sched_persist_task *tasks;	/* live tasks */
 	size_t	 n_tasks;
+	struct sched_persist_task *kills;	/* tasks to kill (node NULL) */
+	size_t	 n_kills;
 	/* The journal up to its last whole line (what a new append follows). */
 	size_t	 journal_len;
 };
 
 /*
  * The content of dir/schedd.state: every on-demand service that is
- * wanted, every live task, and the tasks still to kill (orphans: their
- * services are no longer wanted; *len bytes, caller frees).  It is
- * written with atomic_write_file.
+ * wanted, every live task, and the tasks still to kill (`kill` records:
+ * the orphans, tasks we asked to kill whose end we have not seen, and
+ * the dying task of a service started again during its kill; *len bytes,
+ * caller frees).  It is written with atomic_write_file.
  */
 char	*sched_persist_format(const struct sched_state *st,
 	    const struct sched_persist_task *orphans, size_t n_orphans,
@@ -397,7 +401,11 @@ struct sched {
 	/* What the last SCHED_STATUS said (counters compared at flush). */
 	struct tmsg_sched_status last_status;
 	int64_t			 last_probe_ms;	/* REVIVE to see nodes */
-	/* Tasks from the state file whose service is no longer wanted. */
+	/*
+	 * Tasks we asked to kill (or found in the state file to kill) and
+	 * that no service holds, until an update says they ended: a report
+	 * of one running is killed again, never adopted.
+	 */
 	struct sched_persist_task *orphans;
 	size_t			 n_orphans;
 	struct sched_stats	 stats;

@@ -32,7 +32,8 @@
  * SCHED_SETTLE_MS, so a task that still runs is adopted, not launched a
  * second time.  An update for a task id we do not know is a stray: if
  * its service is wanted and has no task, the task is adopted; otherwise
- * it is killed.
+ * it is killed.  A task we asked to kill (an orphan) is never adopted:
+ * killed again while reported running, forgotten once reported ended.
  *
  * statesync: implicit reconciliation every statesync interval; each
  * answer refreshes the service's last_update.
@@ -487,6 +488,45 @@ kill_task(struct sched *s, struct sched_svc *svc)
 	    svc->t.task_id);
 }
 
+/* The orphan with this task id, or -1. */
+static ssize_t
+orphan_find(const struct sched *s, const char *task_id)
+{
+	for (size_t i = 0; i < s->n_orphans; i++)
+		if (strcmp(s->orphans[i].task_id, task_id) == 0)
+			return (ssize_t)i;
+	return -1;
+}
+
+/* A task we asked to kill that no service holds any more. */
+static void
+orphan_add(struct sched *s, const char *service, const char *task_id,
+    const char *agent_id)
+{
+	struct sched_persist_task *o;
+
+	if (*task_id == '\0' || orphan_find(s, task_id) >= 0)
+		return;
+	s->orphans = xrealloc(s->orphans,
+	    (s->n_orphans + 1) * sizeof(*s->orphans));
+	o = &s->orphans[s->n_orphans++];
+	o->service = xstrdup(service);
+	o->task_id = xstrdup(task_id);
+	o->agent_id = xstrdup(agent_id != NULL ? agent_id : "");
+	o->node = NULL;
+	s->persist_dirty = true;
+}
+
+static void
+orphan_drop(struct sched *s, size_t i)
+{
+	free(s->orphans[i].service);
+	free(s->orphans[i].task_id);
+	free(s->orphans[i].agent_id);
+	s->orphans[i] = s->orphans[--s->n_orphans];
+	s->persist_dirty = true;
+}
+
 static void
 clear_task(struct sched *s, struct sched_svc *svc)
 {
@@ -513,6 +553,10 @@ sched_event(struct sched *s, struct sched_svc *svc, enum sched_event ev,
 		sched_logf(s, SCHED_LOG_INFO, "%s", line);
 	if (tr.actions & SCHED_ACT_KILL_TASK)
 		kill_task(s, svc);
+	/* Given up with a kill (a lost task): never adopt it again. */
+	if ((tr.actions & SCHED_ACT_KILL_TASK) &&
+	    (tr.actions & SCHED_ACT_CLEAR_TASK))
+		orphan_add(s, svc->t.name, svc->t.task_id, svc->t.agent_id);
 	if (tr.actions & SCHED_ACT_CLEAR_TASK)
 		clear_task(s, svc);
 	if (tr.changed) {
@@ -632,6 +676,9 @@ apply_persisted(struct sched *s, const struct sched_now *now)
 		s->n_orphans++;
 		pt->service = pt->task_id = pt->agent_id = NULL;
 	}
+	for (size_t i = 0; i < p.n_kills; i++)
+		orphan_add(s, p.kills[i].service, p.kills[i].task_id,
+		    p.kills[i].agent_id);
 	s->journal_valid = p.journal_len;
 	sched_logf(s, SCHED_LOG_INFO, "state file: %zu on-demand service(s), "
 	    "%zu task(s) to reconcile, %zu to kill", p.n_ondemand,
@@ -774,7 +821,11 @@ sched_on_subscribed(struct sched *s, const char *framework_id,
 	if (s->mc != NULL)
 		mesos_reconcile_explicit(s->mc, refs, n);
 	free(refs);
-	/* Tasks of services no longer wanted: kill (idempotent). */
+	/*
+	 * Tasks to kill: kill (idempotent).  They stay orphans, in memory and
+	 * in the state file, until an update says they ended (a kill of a
+	 * task the master does not know is answered by reconciliation).
+	 */
 	for (size_t i = 0; i < s->n_orphans && s->mc != NULL; i++) {
 		sched_logf(s, SCHED_LOG_INFO, "killing task %s of service %s "
 		    "(no longer wanted)", s->orphans[i].task_id,
@@ -782,11 +833,6 @@ sched_on_subscribed(struct sched *s, const char *framework_id,
 		mesos_kill(s->mc, s->orphans[i].task_id,
 		    s->orphans[i].agent_id);
 		s->stats.kills++;
-	}
-	/* Killed: the state file need not keep them any more. */
-	if (s->n_orphans > 0 && s->mc != NULL) {
-		free_orphans(s);
-		s->persist_dirty = true;
 	}
 	sched_publish_status(s);
 	sched_flush(s);
@@ -1015,7 +1061,27 @@ stray(struct sched *s, const struct mesos_status *st, enum sched_event ev)
 {
 	const char *dot = strrchr(st->task_id, '.');
 	struct sched_svc *svc = NULL;
+	ssize_t oi = orphan_find(s, st->task_id);
 
+	/* One we asked to kill: again if it runs; forgotten once ended. */
+	if (oi >= 0) {
+		if (ev == SVC_EV_STARTING || ev == SVC_EV_RUNNING) {
+			sched_logf(s, SCHED_LOG_INFO, "killing task %s of "
+			    "service %s again (%s)", st->task_id,
+			    s->orphans[oi].service,
+			    mesos_task_state_name(st->state));
+			if (s->mc != NULL && mesos_kill(s->mc, st->task_id,
+			    s->orphans[oi].agent_id) == 0)
+				s->stats.kills++;
+		} else if (ev != SVC_EV_KILLING) {
+			sched_logf(s, SCHED_LOG_INFO, "task %s of service %s "
+			    "has ended (%s)", st->task_id,
+			    s->orphans[oi].service,
+			    mesos_task_state_name(st->state));
+			orphan_drop(s, (size_t)oi);
+		}
+		return NULL;
+	}
 	if (dot != NULL && dot != st->task_id) {
 		char *name = xstrdup(st->task_id);
 
@@ -1331,8 +1397,9 @@ sched_start_group(struct sched *s, const char *group,
 				    inames[j], tmsg_svc_kind_name(svc->t.kind));
 				continue;
 			}
-			if (svc != NULL && svc->kill_requested &&
-			    !svc->want_again) {
+			if (svc != NULL && !svc->want_again &&
+			    (svc->kill_requested ||
+			    svc->t.state == TSVC_KILLING)) {
 				/* Being killed: launched anew once it ends. */
 				svc->want_again = true;
 				svc->dirty = true;
@@ -1419,6 +1486,9 @@ sched_kill(struct sched *s, const char *name, const struct sched_now *now,
 		return 200;
 	}
 	kind = svc->t.kind;
+	/* A kill cancels a start made while it was being killed. */
+	if (svc->want_again)
+		sched_svc_reason(svc, "kill requested");
 	sched_event(s, svc, SVC_EV_KILL, now);	/* svc may be freed */
 	/*
 	 * An on-demand service is no longer wanted from now on, not only

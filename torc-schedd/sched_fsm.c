@@ -197,8 +197,10 @@ fsm_end(struct sched_svc *svc, enum sched_event ev,
 	switch (svc->t.kind) {
 	case TSVC_KIND_ONDEMAND:
 		/* Its group was started again while it was being killed. */
-		if (svc->want_again)
+		if (svc->want_again) {
+			svc->t.restarts++;
 			return TSVC_PENDING;
+		}
 		/* FALLTHROUGH */
 	case TSVC_KIND_ANNOUNCED:
 		*act |= SCHED_ACT_REMOVE;
@@ -301,12 +303,19 @@ sched_fsm(struct sched_svc *svc, enum sched_event ev,
 				why = "STARTING after RUNNING";
 			else if (from == TSVC_KILLING)
 				why = "kill in progress";
-			else
+			else if (svc->kill_requested) {
+				/* Lost while being killed, back: kill it. */
+				to = TSVC_KILLING;
+				act |= SCHED_ACT_KILL_TASK;
+			} else
 				to = TSVC_STARTING;
 			break;
 		case SVC_EV_RUNNING:
 			if (from == TSVC_KILLING) {
 				why = "kill in progress";
+				act |= SCHED_ACT_KILL_TASK;
+			} else if (svc->kill_requested) {
+				to = TSVC_KILLING;
 				act |= SCHED_ACT_KILL_TASK;
 			} else {
 				to = TSVC_RUNNING;

@@ -6,9 +6,14 @@
  *
  * Format (text, one record a line, fields separated by one tab):
  *
- *	torc-schedd-state	1
+ *	torc-schedd-state	2
  *	ondemand	<group>	<service>
- *	task	<service>	<task id>	<agent id>
+ *	task	<service>	<task id>	<agent id>	<node>
+ *	kill	<service>	<task id>	<agent id>
+ *
+ * `kill`: a task to kill after subscribing whatever its service, never
+ * to adopt, until an update says it ended; a `task` record of the same
+ * task id in the journal is dropped.  Version 1 files (no `kill`) load.
  *
  * Written whole and atomically (temporary file, fsync, rename).  Anything
  * else in the file makes it corrupt: it is moved aside, never ignored.
@@ -34,7 +39,7 @@
 #include "util.h"
 
 #define PERSIST_MAGIC		"torc-schedd-state"
-#define PERSIST_VERSION		"1"
+#define PERSIST_VERSION		"2"	/* "1": the same without kill */
 #define PERSIST_MAX_SIZE	(64u * 1024 * 1024)
 
 struct pbuf {
@@ -83,6 +88,19 @@ add_task(struct pbuf *b, const struct sched_svc *svc)
 	pb_add(b, svc->t.agent_id);
 	pb_add(b, "\t");
 	pb_add(b, svc->t.node);
+	pb_add(b, "\n");
+}
+
+static void
+add_kill(struct pbuf *b, const char *service, const char *task_id,
+    const char *agent_id)
+{
+	pb_add(b, "kill\t");
+	pb_add(b, service);
+	pb_add(b, "\t");
+	pb_add(b, task_id);
+	pb_add(b, "\t");
+	pb_add(b, agent_id != NULL ? agent_id : "");
 	pb_add(b, "\n");
 }
 
@@ -158,17 +176,23 @@ sched_persist_format(const struct sched_state *st,
 	for (size_t i = 0; i < st->n_svcs; i++) {
 		const struct sched_svc *svc = st->svcs[i];
 
-		/*
-		 * Started again while killed: a restart launches it anew,
-		 * and the old task, if reported still running, is adopted
-		 * as a stray (one being killed is killed again).
-		 */
 		if (svc->t.kind == TSVC_KIND_ANNOUNCED ||
 		    !sched_svc_live(svc) || !task_ok(svc) || svc->want_again)
 			continue;
 		add_task(&b, svc);
 	}
-	/* Tasks still to kill stay recorded until they are. */
+	/*
+	 * Started again while killed: a restart launches the service anew
+	 * and kills the old task, which is never adopted.
+	 */
+	for (size_t i = 0; i < st->n_svcs; i++) {
+		const struct sched_svc *svc = st->svcs[i];
+
+		if (svc->want_again && sched_svc_live(svc) && task_ok(svc))
+			add_kill(&b, svc->t.name, svc->t.task_id,
+			    svc->t.agent_id);
+	}
+	/* Tasks still to kill stay recorded until they have ended. */
 	for (size_t i = 0; i < n_orphans; i++) {
 		const struct sched_persist_task *o = &orphans[i];
 
@@ -176,13 +200,7 @@ sched_persist_format(const struct sched_state *st,
 		    !field_ok(o->service) || !field_ok(o->task_id) ||
 		    (o->agent_id != NULL && !field_ok(o->agent_id)))
 			continue;
-		pb_add(&b, "task\t");
-		pb_add(&b, o->service);
-		pb_add(&b, "\t");
-		pb_add(&b, o->task_id);
-		pb_add(&b, "\t");
-		pb_add(&b, o->agent_id != NULL ? o->agent_id : "");
-		pb_add(&b, "\t\n");
+		add_kill(&b, o->service, o->task_id, o->agent_id);
 	}
 	*lenp = b.len;
 	return b.p;
@@ -203,6 +221,12 @@ sched_persist_free(struct sched_persist *p)
 		free(p->tasks[i].node);
 	}
 	free(p->tasks);
+	for (size_t i = 0; i < p->n_kills; i++) {
+		free(p->kills[i].service);
+		free(p->kills[i].task_id);
+		free(p->kills[i].agent_id);
+	}
+	free(p->kills);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -282,7 +306,8 @@ parse(char *buf, size_t len, struct sched_persist *p, char *why,
 		nf = split_tabs(line, f, 5);
 		if (lineno == 1) {
 			if (nf != 2 || strcmp(f[0], PERSIST_MAGIC) != 0 ||
-			    strcmp(f[1], PERSIST_VERSION) != 0) {
+			    (strcmp(f[1], PERSIST_VERSION) != 0 &&
+			    strcmp(f[1], "1") != 0)) {
 				snprintf(why, whylen, "line 1: not a "
 				    "torc-schedd state file (version "
 				    PERSIST_VERSION ")");
@@ -297,6 +322,17 @@ parse(char *buf, size_t len, struct sched_persist *p, char *why,
 			p->n_ondemand++;
 		} else if (task_record(f, nf, p)) {
 			;
+		} else if (nf == 4 && strcmp(f[0], "kill") == 0 &&
+		    *f[1] != '\0' && *f[2] != '\0') {
+			struct sched_persist_task *k;
+
+			p->kills = xrealloc(p->kills,
+			    (p->n_kills + 1) * sizeof(*p->kills));
+			k = &p->kills[p->n_kills++];
+			k->service = xstrdup(f[1]);
+			k->task_id = xstrdup(f[2]);
+			k->agent_id = xstrdup(f[3]);
+			k->node = NULL;
 		} else {
 			snprintf(why, whylen, "line %zu: unexpected record",
 			    lineno);
@@ -386,9 +422,48 @@ bad:
 	return 1;
 }
 
+/* A task to kill is not live: drop its `task` record (the journal's). */
+static void
+drop_killed(struct sched_persist *p)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < p->n_tasks; i++) {
+		bool kill = false;
+
+		for (size_t k = 0; k < p->n_kills && !kill; k++)
+			kill = strcmp(p->tasks[i].task_id,
+			    p->kills[k].task_id) == 0;
+		if (!kill) {
+			p->tasks[n++] = p->tasks[i];
+			continue;
+		}
+		free(p->tasks[i].service);
+		free(p->tasks[i].task_id);
+		free(p->tasks[i].agent_id);
+		free(p->tasks[i].node);
+	}
+	p->n_tasks = n;
+}
+
+static int
+load(const char *dir, int64_t now_wall, struct sched_persist *p, char *err,
+    size_t errlen);
+
 int
 sched_persist_load(const char *dir, int64_t now_wall,
     struct sched_persist *p, char *err, size_t errlen)
+{
+	int rc = load(dir, now_wall, p, err, errlen);
+
+	if (rc >= 0)
+		drop_killed(p);
+	return rc;
+}
+
+static int
+load(const char *dir, int64_t now_wall, struct sched_persist *p, char *err,
+    size_t errlen)
 {
 	char path[4096], aside[4200], why[512], rerr[256];
 	char *buf = NULL;

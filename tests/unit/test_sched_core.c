@@ -411,6 +411,18 @@ stateclean_marks_a_silent_service_lost_then_restarts_it(void **state)
 	sched_stateclean(&f->s, &f->now);
 	assert_int_equal(core_svc(f, "dns")->t.state, TSVC_RESTARTING);
 	assert_true(stub_killed(old));	/* given up: killed to be sure */
+	/*
+	 * The agent comes back before the kill reached it: that task is
+	 * killed again, not adopted by the service it was taken from.
+	 */
+	stub_reset();
+	core_update(f, old, "wedge", MESOS_TASK_RUNNING);
+	assert_true(stub_killed(old));
+	assert_string_equal(core_svc(f, "dns")->t.task_id, "");
+	assert_int_equal(core_svc(f, "dns")->t.state, TSVC_RESTARTING);
+	core_update(f, old, "wedge", MESOS_TASK_KILLED);
+	for (size_t i = 0; i < f->s.n_orphans; i++)	/* ended: forgotten */
+		assert_string_not_equal(f->s.orphans[i].task_id, old);
 	free(old);
 	core_free(f);
 }

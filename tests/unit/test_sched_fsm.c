@@ -229,6 +229,29 @@ an_on_demand_service_wanted_again_during_its_kill_is_pending_at_its_end(
 	svc_done(svc);
 }
 
+/* Lost while being killed, then back: still to kill, killed again. */
+static void
+a_task_lost_during_its_kill_that_comes_back_is_killed_again(void **state)
+{
+	static const int backs[] = { SVC_EV_RUNNING, SVC_EV_STARTING };
+	struct sched_now now = { .mono_ms = 1000, .wall_s = 1 };
+
+	(void)state;
+	for (size_t i = 0; i < nitems(backs); i++) {
+		struct sched_svc *svc = svc_in(TSVC_RUNNING,
+		    TSVC_KIND_ONDEMAND);
+		struct sched_transition tr;
+
+		sched_fsm(svc, SVC_EV_KILL, &conf, &now, &tr);
+		sched_fsm(svc, SVC_EV_LOST, &conf, &now, &tr);
+		assert_int_equal(svc->t.state, TSVC_LOST);
+		sched_fsm(svc, (enum sched_event)backs[i], &conf, &now, &tr);
+		assert_int_equal(svc->t.state, TSVC_KILLING);
+		assert_true(tr.actions & SCHED_ACT_KILL_TASK);
+		svc_done(svc);
+	}
+}
+
 static void
 an_operator_kill_of_a_system_service_restarts_it_without_backoff(void **state)
 {
@@ -401,6 +424,7 @@ main(void)
 		cmocka_unit_test(an_ended_on_demand_service_is_removed_not_restarted),
 		cmocka_unit_test(killing_a_pending_on_demand_service_removes_it),
 		cmocka_unit_test(an_on_demand_service_wanted_again_during_its_kill_is_pending_at_its_end),
+		cmocka_unit_test(a_task_lost_during_its_kill_that_comes_back_is_killed_again),
 		cmocka_unit_test(an_operator_kill_of_a_system_service_restarts_it_without_backoff),
 		cmocka_unit_test(a_system_job_runs_once_and_stays_ended),
 		cmocka_unit_test(an_announced_service_is_removed_when_it_times_out),

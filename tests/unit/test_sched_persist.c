@@ -98,7 +98,7 @@ launched_tasks_are_written_before_the_accept(void **state)
 	assert_non_null(strstr(text, "task\tdns\tdns."));
 	assert_non_null(strstr(text, "\tagent-wedge\twedge\n"));
 	assert_non_null(strstr(text, "task\tpcp-wedge\tpcp-wedge."));
-	assert_true(strncmp(stub.state_at_launch, "torc-schedd-state\t1\n",
+	assert_true(strncmp(stub.state_at_launch, "torc-schedd-state\t2\n",
 	    20) == 0);
 	assert_null(strstr(stub.state_at_launch, "task\t"));
 	/* And it stays so. */
@@ -511,6 +511,20 @@ a_started_group_is_still_wanted_after_a_restart_and_a_killed_one_not(
 }
 
 /*
+ * Start group dns-sched and run its service dns-sched on br1: the task id
+ * (caller frees).
+ */
+static char *
+run_dns_sched(struct core_fix *f)
+{
+	char msg[256];
+
+	assert_int_equal(sched_start_group(&f->s, "dns-sched", &f->now, msg,
+	    sizeof(msg), NULL, NULL), 200);
+	return xstrdup(core_run(f, "dns-sched", "br1"));
+}
+
+/*
  * A kill of an on-demand service whose task runs is on disk before it is
  * answered: its `ondemand` line goes at once and its `task` line stays
  * until the task ends, so a schedd restarted before then kills the task
@@ -524,9 +538,7 @@ a_kill_of_a_running_on_demand_service_survives_a_restart(void **state)
 
 	(void)state;
 	core_subscribe(f);
-	assert_int_equal(sched_start_group(&f->s, "dns-sched", &f->now, msg,
-	    sizeof(msg), NULL, NULL), 200);
-	tid = xstrdup(core_run(f, "dns-sched", "br1"));
+	tid = run_dns_sched(f);
 	sched_persist_sync(&f->s);
 	sched_hold_writes(&f->s);
 	assert_int_equal(sched_kill(&f->s, "dns-sched", &f->now, msg,
@@ -569,9 +581,7 @@ a_group_started_again_during_its_kill_runs_again(void **state)
 
 	(void)state;
 	core_subscribe(f);
-	assert_int_equal(sched_start_group(&f->s, "dns-sched", &f->now, msg,
-	    sizeof(msg), NULL, NULL), 200);
-	tid = xstrdup(core_run(f, "dns-sched", "br1"));
+	tid = run_dns_sched(f);
 	assert_int_equal(sched_kill(&f->s, "dns-sched", &f->now, msg,
 	    sizeof(msg)), 200);
 	sched_hold_writes(&f->s);
@@ -582,7 +592,11 @@ a_group_started_again_during_its_kill_runs_again(void **state)
 	text = slurp(f->dir);
 	assert_non_null(text);
 	assert_non_null(strstr(text, "ondemand\tdns-sched\tdns-sched\n"));
-	assert_null(strstr(text, tid));
+	/* The dying task is one to kill, not the service's. */
+	snprintf(msg, sizeof(msg), "kill\tdns-sched\t%s\tagent-br1\n", tid);
+	assert_non_null(strstr(text, msg));
+	snprintf(msg, sizeof(msg), "task\tdns-sched\t%s", tid);
+	assert_null(strstr(text, msg));
 	free(text);
 
 	/* The kill ends: pending again, and launched at the next offer. */
@@ -605,9 +619,85 @@ a_group_started_again_during_its_kill_runs_again(void **state)
 	assert_non_null(core_svc(f, "dns-sched"));
 	assert_int_equal(core_svc(f, "dns-sched")->t.state, TSVC_PENDING);
 	sched_on_subscribed(&f->s, "fw-test", &f->now);
-	core_update(f, tid, "br1", MESOS_TASK_KILLING);
+	assert_true(stub_killed(tid));
+	/*
+	 * Reported running before the agent got the kill: killed again,
+	 * never adopted, so its end does not remove the service.
+	 */
+	stub_reset();
+	core_update(f, tid, "br1", MESOS_TASK_RUNNING);
 	assert_true(stub_killed(tid));
 	assert_int_equal(core_svc(f, "dns-sched")->t.state, TSVC_PENDING);
+	core_update(f, tid, "br1", MESOS_TASK_KILLING);
+	core_update(f, tid, "br1", MESOS_TASK_KILLED);
+	assert_int_equal(core_svc(f, "dns-sched")->t.state, TSVC_PENDING);
+	assert_false(core_removed("dns-sched"));
+	/* Ended: no longer recorded. */
+	sched_persist_sync(&f->s);
+	text = slurp(f->dir);
+	assert_null(strstr(text, tid));
+	assert_non_null(strstr(text, "ondemand\tdns-sched\tdns-sched\n"));
+	free(text);
+	free(tid);
+	core_free(f);
+}
+
+/*
+ * The journal can still hold the launch record of a task the state file
+ * says to kill (a write that did not cover the whole journal): the kill
+ * wins, and the service stays pending rather than following that task.
+ */
+static void
+a_task_to_kill_is_not_brought_back_by_the_journal(void **state)
+{
+	struct core_fix *f = core_new(true);
+
+	(void)state;
+	spit(f->dir, "torc-schedd-state\t2\n"
+	    "ondemand\tdns-sched\tdns-sched\n"
+	    "kill\tdns-sched\tdns-sched.old\tagent-br1\n");
+	spit_journal(f->dir, "task\tdns-sched\tdns-sched.old\tagent-br1\tbr1\n");
+	restart(f);
+	assert_non_null(core_svc(f, "dns-sched"));
+	assert_int_equal(core_svc(f, "dns-sched")->t.state, TSVC_PENDING);
+	assert_string_equal(core_svc(f, "dns-sched")->t.task_id, "");
+	sched_on_subscribed(&f->s, "fw-test", &f->now);
+	assert_true(stub_killed("dns-sched.old"));
+	core_update(f, "dns-sched.old", "br1", MESOS_TASK_RUNNING);
+	assert_string_equal(core_svc(f, "dns-sched")->t.task_id, "");
+	core_free(f);
+}
+
+/*
+ * A second kill cancels a start made during the first: the reason says
+ * so, and the state file drops the service again (its task recorded as
+ * its own, to kill after a restart).
+ */
+static void
+a_kill_after_a_start_during_a_kill_removes_the_service_again(void **state)
+{
+	struct core_fix *f = core_new(true);
+	char msg[256], *text, *tid;
+
+	(void)state;
+	core_subscribe(f);
+	tid = run_dns_sched(f);
+	sched_kill(&f->s, "dns-sched", &f->now, msg, sizeof(msg));
+	sched_start_group(&f->s, "dns-sched", &f->now, msg, sizeof(msg), NULL,
+	    NULL);
+	assert_non_null(strstr(core_last_pub("dns-sched")->state_reason,
+	    "started again"));
+	assert_int_equal(sched_kill(&f->s, "dns-sched", &f->now, msg,
+	    sizeof(msg)), 200);
+	assert_string_equal(core_last_pub("dns-sched")->state_reason,
+	    "kill requested");
+	text = slurp(f->dir);
+	assert_null(strstr(text, "ondemand\tdns-sched\tdns-sched\n"));
+	snprintf(msg, sizeof(msg), "task\tdns-sched\t%s\t", tid);
+	assert_non_null(strstr(text, msg));
+	free(text);
+	core_update(f, tid, "br1", MESOS_TASK_KILLED);
+	assert_true(core_removed("dns-sched"));
 	free(tid);
 	core_free(f);
 }
@@ -620,6 +710,7 @@ a_task_of_a_service_no_longer_configured_is_killed_after_subscribing(
 	char *text;
 
 	(void)state;
+	/* A version 1 file, which had no kill records. */
 	spit(f->dir, "torc-schedd-state\t1\n"
 	    "task\told-svc\told-svc.1234\tagent-br1\n");
 	restart(f);
@@ -627,12 +718,18 @@ a_task_of_a_service_no_longer_configured_is_killed_after_subscribing(
 	/* A rewrite before subscribing keeps it: it is still to kill. */
 	sched_persist_sync(&f->s);
 	text = slurp(f->dir);
-	assert_non_null(strstr(text, "task\told-svc\told-svc.1234\t"
-	    "agent-br1\t\n"));
+	assert_non_null(strstr(text, "kill\told-svc\told-svc.1234\t"
+	    "agent-br1\n"));
 	free(text);
 	sched_on_subscribed(&f->s, "fw-test", &f->now);
 	assert_true(stub_killed("old-svc.1234"));
-	/* Killed: the next rewrite drops it. */
+	/* Until its end is reported, it stays to kill. */
+	sched_persist_sync(&f->s);
+	text = slurp(f->dir);
+	assert_non_null(strstr(text, "kill\told-svc\told-svc.1234\t"));
+	free(text);
+	core_update(f, "old-svc.1234", "br1", MESOS_TASK_KILLED);
+	sched_persist_sync(&f->s);
 	text = slurp(f->dir);
 	assert_null(strstr(text, "old-svc"));
 	free(text);
@@ -644,8 +741,9 @@ a_corrupt_state_file_is_reported_and_moved_aside(void **state)
 {
 	static const char *const bad[] = {
 		"garbage\n",
-		"torc-schedd-state\t2\n",
+		"torc-schedd-state\t3\n",
 		"torc-schedd-state\t1\nfoo\tbar\n",
+		"torc-schedd-state\t2\nkill\tdns\n",
 		"torc-schedd-state\t1\ntask\tdns\n",
 		"torc-schedd-state\t1\nondemand\tg\ts",	/* no newline */
 		"",
@@ -733,6 +831,8 @@ main(void)
 		cmocka_unit_test(a_started_group_is_still_wanted_after_a_restart_and_a_killed_one_not),
 		cmocka_unit_test(a_kill_of_a_running_on_demand_service_survives_a_restart),
 		cmocka_unit_test(a_group_started_again_during_its_kill_runs_again),
+		cmocka_unit_test(a_task_to_kill_is_not_brought_back_by_the_journal),
+		cmocka_unit_test(a_kill_after_a_start_during_a_kill_removes_the_service_again),
 		cmocka_unit_test(a_task_of_a_service_no_longer_configured_is_killed_after_subscribing),
 		cmocka_unit_test(a_corrupt_state_file_is_reported_and_moved_aside),
 		cmocka_unit_test(a_missing_state_file_is_a_first_start),
