@@ -129,6 +129,7 @@ struct sched_svc {
 					 * on-demand one is no longer wanted */
 	bool	 want_again;		/* on-demand, started again while
 					 * killed: launched anew at the end */
+	int64_t	 kill_since;		/* wall s: the kill asked (state file) */
 	bool	 dirty;			/* changed since last published */
 };
 
@@ -256,6 +257,7 @@ struct sched_persist_task {
 	char	*task_id;
 	char	*agent_id;
 	char	*node;		/* where it runs, "" if not known */
+	int64_t	 since;		/* `kill` records: wall s asked to kill */
 };
 
 struct sched_persist_od {
@@ -403,8 +405,9 @@ struct sched {
 	int64_t			 last_probe_ms;	/* REVIVE to see nodes */
 	/*
 	 * Tasks we asked to kill (or found in the state file to kill) and
-	 * that no service holds, until an update says they ended: a report
-	 * of one running is killed again, never adopted.
+	 * that no service holds, until an update says they ended (or the
+	 * framework's failover timeout has passed): a report of one running
+	 * is killed again, never adopted.
 	 */
 	struct sched_persist_task *orphans;
 	size_t			 n_orphans;

@@ -22,6 +22,9 @@
 #include "sched_mesos.h"
 #include "util.h"
 
+#define WANT_AGAIN_REASON	"started again; launched anew once its kill " \
+				"has ended"
+
 /*
  * Reconciliation and timers, the rules.
  *
@@ -498,10 +501,10 @@ orphan_find(const struct sched *s, const char *task_id)
 	return -1;
 }
 
-/* A task we asked to kill that no service holds any more. */
+/* A task we asked to kill (at since, wall s) that no service holds. */
 static void
 orphan_add(struct sched *s, const char *service, const char *task_id,
-    const char *agent_id)
+    const char *agent_id, int64_t since)
 {
 	struct sched_persist_task *o;
 
@@ -514,6 +517,7 @@ orphan_add(struct sched *s, const char *service, const char *task_id,
 	o->task_id = xstrdup(task_id);
 	o->agent_id = xstrdup(agent_id != NULL ? agent_id : "");
 	o->node = NULL;
+	o->since = since;
 	s->persist_dirty = true;
 }
 
@@ -556,7 +560,8 @@ sched_event(struct sched *s, struct sched_svc *svc, enum sched_event ev,
 	/* Given up with a kill (a lost task): never adopt it again. */
 	if ((tr.actions & SCHED_ACT_KILL_TASK) &&
 	    (tr.actions & SCHED_ACT_CLEAR_TASK))
-		orphan_add(s, svc->t.name, svc->t.task_id, svc->t.agent_id);
+		orphan_add(s, svc->t.name, svc->t.task_id, svc->t.agent_id,
+		    now->wall_s);
 	if (tr.actions & SCHED_ACT_CLEAR_TASK)
 		clear_task(s, svc);
 	if (tr.changed) {
@@ -577,6 +582,12 @@ sched_event(struct sched *s, struct sched_svc *svc, enum sched_event ev,
 			    sched_event_name(ev));
 			break;
 		case TSVC_KILLING:
+			if (ev == SVC_EV_RUNNING || ev == SVC_EV_STARTING) {
+				sched_svc_reason(svc, "kill requested; "
+				    "reported running again");
+				break;
+			}
+			/* FALLTHROUGH */
 		case TSVC_FINISHED:
 		case TSVC_FAILED:
 			sched_svc_reason(svc, "%s", sched_event_name(ev));
@@ -584,6 +595,8 @@ sched_event(struct sched *s, struct sched_svc *svc, enum sched_event ev,
 		default:
 			break;
 		}
+		if (svc->want_again && tr.to != TSVC_PENDING)
+			sched_svc_reason(svc, "%s", WANT_AGAIN_REASON);
 		if (tr.to == TSVC_LAUNCHING || tr.from == TSVC_PENDING)
 			s->persist_dirty = true;
 	}
@@ -650,12 +663,15 @@ apply_persisted(struct sched *s, const struct sched_now *now)
 			    "config; its task (if any) will be killed",
 			    p.ondemand[i].service, p.ondemand[i].group);
 	}
+	size_t recovered = 0;
+
 	for (size_t i = 0; i < p.n_tasks; i++) {
 		struct sched_persist_task *pt = &p.tasks[i];
 		struct sched_svc *svc = sched_svc_find(&s->st, pt->service);
 
 		if (svc != NULL && svc->t.kind != TSVC_KIND_ANNOUNCED &&
 		    svc->t.state == TSVC_PENDING) {
+			recovered++;
 			sched_svc_set(svc, &svc->t.task_id, pt->task_id);
 			sched_svc_set(svc, &svc->t.agent_id, pt->agent_id);
 			/* Until offers tie agents to nodes again, the file
@@ -667,22 +683,18 @@ apply_persisted(struct sched *s, const struct sched_now *now)
 			    "waiting for reconciliation");
 			continue;
 		}
-		s->orphans = xrealloc(s->orphans,
-		    (s->n_orphans + 1) * sizeof(*s->orphans));
-		s->orphans[s->n_orphans].service = pt->service;
-		s->orphans[s->n_orphans].task_id = pt->task_id;
-		s->orphans[s->n_orphans].agent_id = pt->agent_id;
-		s->orphans[s->n_orphans].node = NULL;
-		s->n_orphans++;
-		pt->service = pt->task_id = pt->agent_id = NULL;
+		/* Its service is no longer wanted. */
+		orphan_add(s, pt->service, pt->task_id, pt->agent_id,
+		    now->wall_s);
 	}
 	for (size_t i = 0; i < p.n_kills; i++)
 		orphan_add(s, p.kills[i].service, p.kills[i].task_id,
-		    p.kills[i].agent_id);
+		    p.kills[i].agent_id, p.kills[i].since > 0 ?
+		    p.kills[i].since : now->wall_s);
 	s->journal_valid = p.journal_len;
 	sched_logf(s, SCHED_LOG_INFO, "state file: %zu on-demand service(s), "
 	    "%zu task(s) to reconcile, %zu to kill", p.n_ondemand,
-	    p.n_tasks - s->n_orphans, s->n_orphans);
+	    recovered, s->n_orphans);
 	sched_persist_free(&p);
 }
 
@@ -816,6 +828,12 @@ sched_on_subscribed(struct sched *s, const char *framework_id,
 		refs[n].agent_id = svc->t.agent_id;
 		n++;
 	}
+	/* Tasks to kill too: their answers say when they have ended. */
+	for (size_t i = 0; i < s->n_orphans; i++) {
+		refs[n].task_id = s->orphans[i].task_id;
+		refs[n].agent_id = s->orphans[i].agent_id;
+		n++;
+	}
 	sched_logf(s, SCHED_LOG_INFO, "subscribed as framework %s; "
 	    "reconciling %zu task(s)", framework_id, n);
 	if (s->mc != NULL)
@@ -828,11 +846,11 @@ sched_on_subscribed(struct sched *s, const char *framework_id,
 	 */
 	for (size_t i = 0; i < s->n_orphans && s->mc != NULL; i++) {
 		sched_logf(s, SCHED_LOG_INFO, "killing task %s of service %s "
-		    "(no longer wanted)", s->orphans[i].task_id,
-		    s->orphans[i].service);
-		mesos_kill(s->mc, s->orphans[i].task_id,
-		    s->orphans[i].agent_id);
-		s->stats.kills++;
+		    "(asked to kill, its end not seen yet)",
+		    s->orphans[i].task_id, s->orphans[i].service);
+		if (mesos_kill(s->mc, s->orphans[i].task_id,
+		    s->orphans[i].agent_id) == 0)
+			s->stats.kills++;
 	}
 	sched_publish_status(s);
 	sched_flush(s);
@@ -1063,8 +1081,19 @@ stray(struct sched *s, const struct mesos_status *st, enum sched_event ev)
 	struct sched_svc *svc = NULL;
 	ssize_t oi = orphan_find(s, st->task_id);
 
-	/* One we asked to kill: again if it runs; forgotten once ended. */
+	/*
+	 * One we asked to kill: again if it runs; forgotten once it has
+	 * ended.  Lost, unreachable or unknown, it may come back: kept.
+	 */
 	if (oi >= 0) {
+		struct sched_persist_task *o = &s->orphans[oi];
+
+		if (st->agent_id != NULL && *st->agent_id != '\0' &&
+		    strcmp(o->agent_id, st->agent_id) != 0) {
+			free(o->agent_id);
+			o->agent_id = xstrdup(st->agent_id);
+			s->persist_dirty = true;
+		}
 		if (ev == SVC_EV_STARTING || ev == SVC_EV_RUNNING) {
 			sched_logf(s, SCHED_LOG_INFO, "killing task %s of "
 			    "service %s again (%s)", st->task_id,
@@ -1073,7 +1102,7 @@ stray(struct sched *s, const struct mesos_status *st, enum sched_event ev)
 			if (s->mc != NULL && mesos_kill(s->mc, st->task_id,
 			    s->orphans[oi].agent_id) == 0)
 				s->stats.kills++;
-		} else if (ev != SVC_EV_KILLING) {
+		} else if (ev != SVC_EV_KILLING && ev != SVC_EV_LOST) {
 			sched_logf(s, SCHED_LOG_INFO, "task %s of service %s "
 			    "has ended (%s)", st->task_id,
 			    s->orphans[oi].service,
@@ -1285,6 +1314,22 @@ sched_stateclean(struct sched *s, const struct sched_now *now)
 		s->suppressed = false;
 		s->last_probe_ms = now->mono_ms;
 	}
+	/*
+	 * A task to kill whose end is never reported (an agent that never
+	 * comes back) is not kept for ever: after the framework's failover
+	 * timeout the master itself would have given up on it.
+	 */
+	for (size_t i = s->n_orphans; i-- > 0;) {
+		int64_t asked = now->wall_s - s->orphans[i].since;
+
+		if (asked > (int64_t)s->cfg->mesos.failover_timeout) {
+			sched_logf(s, SCHED_LOG_WARN, "task %s of service %s: "
+			    "asked to kill %lld s ago, its end never "
+			    "reported; forgotten", s->orphans[i].task_id,
+			    s->orphans[i].service, (long long)asked);
+			orphan_drop(s, i);
+		}
+	}
 	for (size_t i = 0; i < s->st.n_svcs; i++)
 		sched_place_explain(&s->st, s->st.svcs[i]);
 	sched_flush(s);
@@ -1403,8 +1448,9 @@ sched_start_group(struct sched *s, const char *group,
 				/* Being killed: launched anew once it ends. */
 				svc->want_again = true;
 				svc->dirty = true;
-				sched_svc_reason(svc, "started again; launched "
-				    "anew once its kill has ended");
+				if (!svc->kill_requested)
+					svc->kill_since = now->wall_s;
+				sched_svc_reason(svc, "%s", WANT_AGAIN_REASON);
 				sched_logf(s, SCHED_LOG_INFO, "%s: wanted again "
 				    "(group %s), once its kill has ended",
 				    svc->t.name, group);
@@ -1489,6 +1535,7 @@ sched_kill(struct sched *s, const char *name, const struct sched_now *now,
 	/* A kill cancels a start made while it was being killed. */
 	if (svc->want_again)
 		sched_svc_reason(svc, "kill requested");
+	svc->kill_since = now->wall_s;
 	sched_event(s, svc, SVC_EV_KILL, now);	/* svc may be freed */
 	/*
 	 * An on-demand service is no longer wanted from now on, not only

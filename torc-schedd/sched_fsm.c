@@ -28,7 +28,8 @@
  *   killing     a kill was sent (or TASK_KILLING reported).
  *   lost        TASK_LOST, TASK_UNREACHABLE or TASK_UNKNOWN, or no news
  *               for stateclean's timeout: the task may still run on a
- *               partitioned agent.  RUNNING brings it back; after the
+ *               partitioned agent.  RUNNING brings it back (to killing,
+ *               and killed again, if a kill had been asked); after the
  *               grace period it is given up (killed, to be sure) and
  *               handled like any other end.
  *   restarting  a system service ended; it goes back to pending when

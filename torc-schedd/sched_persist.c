@@ -9,11 +9,13 @@
  *	torc-schedd-state	2
  *	ondemand	<group>	<service>
  *	task	<service>	<task id>	<agent id>	<node>
- *	kill	<service>	<task id>	<agent id>
+ *	kill	<service>	<task id>	<agent id>	<since>
  *
- * `kill`: a task to kill after subscribing whatever its service, never
- * to adopt, until an update says it ended; a `task` record of the same
- * task id in the journal is dropped.  Version 1 files (no `kill`) load.
+ * `kill`: a task asked to kill (at <since>, wall seconds) whose end has
+ * not been seen: killed after subscribing whatever its service, never
+ * adopted; a `task` record of the same task id in the journal is not
+ * applied.  A file without `kill` records is written as version 1, which
+ * a schedd that predates them reads too; version 2 only when it has some.
  *
  * Written whole and atomically (temporary file, fsync, rename).  Anything
  * else in the file makes it corrupt: it is moved aside, never ignored.
@@ -77,6 +79,14 @@ task_ok(const struct sched_svc *svc)
 	    field_ok(svc->t.node);
 }
 
+/* An on-demand service's task that is being killed at our request. */
+static bool
+dying(const struct sched_svc *svc)
+{
+	return svc->t.kind == TSVC_KIND_ONDEMAND &&
+	    (svc->kill_requested || svc->want_again);
+}
+
 static void
 add_task(struct pbuf *b, const struct sched_svc *svc)
 {
@@ -93,14 +103,19 @@ add_task(struct pbuf *b, const struct sched_svc *svc)
 
 static void
 add_kill(struct pbuf *b, const char *service, const char *task_id,
-    const char *agent_id)
+    const char *agent_id, int64_t since)
 {
+	char num[32];
+
+	snprintf(num, sizeof(num), "%lld", (long long)since);
 	pb_add(b, "kill\t");
 	pb_add(b, service);
 	pb_add(b, "\t");
 	pb_add(b, task_id);
 	pb_add(b, "\t");
 	pb_add(b, agent_id != NULL ? agent_id : "");
+	pb_add(b, "\t");
+	pb_add(b, num);
 	pb_add(b, "\n");
 }
 
@@ -155,14 +170,14 @@ sched_persist_format(const struct sched_state *st,
     const struct sched_persist_task *orphans, size_t n_orphans, size_t *lenp)
 {
 	struct pbuf b = { 0 };
+	size_t kills = 0;
 
 	pb_add(&b, PERSIST_MAGIC "\t" PERSIST_VERSION "\n");
 	for (size_t i = 0; i < st->n_svcs; i++) {
 		const struct sched_svc *svc = st->svcs[i];
 
 		/* Killed (and not started again): no longer wanted; its
-		 * task line stays until it has ended, so that a restart
-		 * kills it. */
+		 * task is one to kill until it has ended (below). */
 		if (svc->t.kind != TSVC_KIND_ONDEMAND ||
 		    (svc->kill_requested && !svc->want_again) ||
 		    !field_ok(svc->t.group) || !field_ok(svc->t.name))
@@ -177,20 +192,23 @@ sched_persist_format(const struct sched_state *st,
 		const struct sched_svc *svc = st->svcs[i];
 
 		if (svc->t.kind == TSVC_KIND_ANNOUNCED ||
-		    !sched_svc_live(svc) || !task_ok(svc) || svc->want_again)
+		    !sched_svc_live(svc) || !task_ok(svc) || dying(svc))
 			continue;
 		add_task(&b, svc);
 	}
 	/*
-	 * Started again while killed: a restart launches the service anew
-	 * and kills the old task, which is never adopted.
+	 * The task of a killed on-demand service, started again or not: a
+	 * restart kills it and never adopts it (a service started again is
+	 * launched anew).
 	 */
 	for (size_t i = 0; i < st->n_svcs; i++) {
 		const struct sched_svc *svc = st->svcs[i];
 
-		if (svc->want_again && sched_svc_live(svc) && task_ok(svc))
+		if (dying(svc) && sched_svc_live(svc) && task_ok(svc)) {
 			add_kill(&b, svc->t.name, svc->t.task_id,
-			    svc->t.agent_id);
+			    svc->t.agent_id, svc->kill_since);
+			kills++;
+		}
 	}
 	/* Tasks still to kill stay recorded until they have ended. */
 	for (size_t i = 0; i < n_orphans; i++) {
@@ -200,8 +218,12 @@ sched_persist_format(const struct sched_state *st,
 		    !field_ok(o->service) || !field_ok(o->task_id) ||
 		    (o->agent_id != NULL && !field_ok(o->agent_id)))
 			continue;
-		add_kill(&b, o->service, o->task_id, o->agent_id);
+		add_kill(&b, o->service, o->task_id, o->agent_id, o->since);
+		kills++;
 	}
+	/* Without kill records the file is version 1's, for a downgrade. */
+	if (kills == 0)
+		b.p[sizeof(PERSIST_MAGIC)] = '1';
 	*lenp = b.len;
 	return b.p;
 }
@@ -281,12 +303,41 @@ task_record(char **f, size_t nf, struct sched_persist *p)
 	return true;
 }
 
+/*
+ * A `kill` record into p; false if it is not one.  <since> must be a
+ * number of seconds.
+ */
+static bool
+kill_record(char **f, size_t nf, struct sched_persist *p)
+{
+	struct sched_persist_task *k;
+	char *endp;
+	long long since;
+
+	if (nf != 5 || strcmp(f[0], "kill") != 0 || *f[1] == '\0' ||
+	    *f[2] == '\0' || *f[4] == '\0')
+		return false;
+	errno = 0;
+	since = strtoll(f[4], &endp, 10);
+	if (errno != 0 || *endp != '\0' || since < 0)
+		return false;
+	p->kills = xrealloc(p->kills, (p->n_kills + 1) * sizeof(*p->kills));
+	k = &p->kills[p->n_kills++];
+	k->service = xstrdup(f[1]);
+	k->task_id = xstrdup(f[2]);
+	k->agent_id = xstrdup(f[3]);
+	k->node = NULL;
+	k->since = since;
+	return true;
+}
+
 static int
 parse(char *buf, size_t len, struct sched_persist *p, char *why,
     size_t whylen)
 {
 	char *line = buf, *end = buf + len;
 	size_t lineno = 0;
+	int version = 0;
 
 	if (strlen(buf) != len) {
 		snprintf(why, whylen, "NUL byte in file");
@@ -309,10 +360,11 @@ parse(char *buf, size_t len, struct sched_persist *p, char *why,
 			    (strcmp(f[1], PERSIST_VERSION) != 0 &&
 			    strcmp(f[1], "1") != 0)) {
 				snprintf(why, whylen, "line 1: not a "
-				    "torc-schedd state file (version "
+				    "torc-schedd state file (version 1 or "
 				    PERSIST_VERSION ")");
 				return -1;
 			}
+			version = f[1][0] - '0';
 		} else if (nf == 3 && strcmp(f[0], "ondemand") == 0 &&
 		    *f[1] != '\0' && *f[2] != '\0') {
 			p->ondemand = xrealloc(p->ondemand,
@@ -322,17 +374,8 @@ parse(char *buf, size_t len, struct sched_persist *p, char *why,
 			p->n_ondemand++;
 		} else if (task_record(f, nf, p)) {
 			;
-		} else if (nf == 4 && strcmp(f[0], "kill") == 0 &&
-		    *f[1] != '\0' && *f[2] != '\0') {
-			struct sched_persist_task *k;
-
-			p->kills = xrealloc(p->kills,
-			    (p->n_kills + 1) * sizeof(*p->kills));
-			k = &p->kills[p->n_kills++];
-			k->service = xstrdup(f[1]);
-			k->task_id = xstrdup(f[2]);
-			k->agent_id = xstrdup(f[3]);
-			k->node = NULL;
+		} else if (version == 2 && kill_record(f, nf, p)) {
+			;
 		} else {
 			snprintf(why, whylen, "line %zu: unexpected record",
 			    lineno);
@@ -369,6 +412,16 @@ move_aside(const char *path, int64_t now_wall, const char *what, char *err,
  * was corrupt and moved aside (err says), p keeps what the state file
  * gave.
  */
+/* Does p hold a `kill` record of task_id? */
+static bool
+to_kill(const struct sched_persist *p, const char *task_id)
+{
+	for (size_t k = 0; k < p->n_kills; k++)
+		if (strcmp(p->kills[k].task_id, task_id) == 0)
+			return true;
+	return false;
+}
+
 static int
 journal_load(const char *dir, int64_t now_wall, struct sched_persist *p,
     char *err, size_t errlen)
@@ -411,7 +464,9 @@ journal_load(const char *dir, int64_t now_wall, struct sched_persist *p,
 		char *f[5] = { "task", j.tasks[i].service, j.tasks[i].task_id,
 		    j.tasks[i].agent_id, j.tasks[i].node };
 
-		task_record(f, 5, p);
+		/* The launch of a task since asked to kill: not live. */
+		if (!to_kill(p, j.tasks[i].task_id))
+			task_record(f, 5, p);
 	}
 	sched_persist_free(&j);
 	return 0;
@@ -422,19 +477,14 @@ bad:
 	return 1;
 }
 
-/* A task to kill is not live: drop its `task` record (the journal's). */
+/* A task to kill is not live: drop a `task` record of it, if any. */
 static void
 drop_killed(struct sched_persist *p)
 {
 	size_t n = 0;
 
 	for (size_t i = 0; i < p->n_tasks; i++) {
-		bool kill = false;
-
-		for (size_t k = 0; k < p->n_kills && !kill; k++)
-			kill = strcmp(p->tasks[i].task_id,
-			    p->kills[k].task_id) == 0;
-		if (!kill) {
+		if (!to_kill(p, p->tasks[i].task_id)) {
 			p->tasks[n++] = p->tasks[i];
 			continue;
 		}

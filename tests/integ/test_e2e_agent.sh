@@ -44,6 +44,10 @@ check "relay.service.torc resolves" wait_until 10 dns_is relay "$R_IP"
 # --- partition relay's node and bladerunner1 -------------------------
 LOST=$R_NODE
 [ "$R_NODE" = bladerunner1 ] || LOST="$LOST bladerunner1"
+declare -A PCP_TASK
+for n in $LOST; do
+	PCP_TASK[$n]=$(svc "pcp-$n" task_id)
+done
 t0=$(date +%s%N)
 for n in $LOST; do
 	sim_post /mesos/agent/partition "{\"name\":\"$n\"}"
@@ -102,8 +106,15 @@ for n in $LOST; do
 	sim_post /mesos/agent/restore "{\"name\":\"$n\"}"
 done
 check "every system service runs again" wait_until 40 system_all_running
+new_pcp_task() {
+	local t
+	t=$(svc "pcp-$1" task_id)
+	[ -n "$t" ] && [ -n "${PCP_TASK[$1]}" ] && [ "$t" != "${PCP_TASK[$1]}" ]
+}
 for n in $LOST; do
 	is "pcp-$n runs on $n again" "$(svc "pcp-$n" node_name)" "$n"
+	# Given up, its old task was killed: never adopted back.
+	check "pcp-$n runs a new task, the given-up one killed" new_pcp_task "$n"
 	check "pcp-$n.service.torc resolves again" \
 	    wait_until 10 dns_is "pcp-$n" "${EXT[$n]}"
 done

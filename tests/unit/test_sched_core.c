@@ -416,6 +416,7 @@ stateclean_marks_a_silent_service_lost_then_restarts_it(void **state)
 	 * killed again, not adopted by the service it was taken from.
 	 */
 	stub_reset();
+	core_update(f, old, "wedge", MESOS_TASK_UNREACHABLE);
 	core_update(f, old, "wedge", MESOS_TASK_RUNNING);
 	assert_true(stub_killed(old));
 	assert_string_equal(core_svc(f, "dns")->t.task_id, "");
@@ -423,6 +424,37 @@ stateclean_marks_a_silent_service_lost_then_restarts_it(void **state)
 	core_update(f, old, "wedge", MESOS_TASK_KILLED);
 	for (size_t i = 0; i < f->s.n_orphans; i++)	/* ended: forgotten */
 		assert_string_not_equal(f->s.orphans[i].task_id, old);
+	free(old);
+	core_free(f);
+}
+
+/*
+ * A task to kill whose end is never reported is forgotten after the
+ * framework's failover timeout, with a warning.
+ */
+static void
+a_task_to_kill_never_reported_ended_is_forgotten_after_the_failover_timeout(
+    void **state)
+{
+	struct core_fix *f = core_new(false);
+	char *old;
+
+	(void)state;
+	core_subscribe(f);
+	old = xstrdup(core_run(f, "dns", "wedge"));
+	core_advance(f, 31000);
+	sched_stateclean(&f->s, &f->now);
+	core_advance(f, 30000);
+	sched_stateclean(&f->s, &f->now);
+	assert_true(stub_killed(old));
+	assert_int_equal(f->s.n_orphans, 2);	/* dns, pcp-wedge */
+	core_advance(f, (int64_t)f->cfg->mesos.failover_timeout * 1000 - 1000);
+	sched_stateclean(&f->s, &f->now);
+	assert_int_equal(f->s.n_orphans, 2);
+	core_advance(f, 2000);
+	sched_stateclean(&f->s, &f->now);
+	assert_int_equal(f->s.n_orphans, 0);
+	assert_true(stub_logged("its end never reported; forgotten"));
 	free(old);
 	core_free(f);
 }
@@ -653,6 +685,7 @@ main(void)
 		cmocka_unit_test(stateclean_does_not_judge_tasks_before_a_full_timeout_of_connection),
 		cmocka_unit_test(a_silent_master_times_out_no_task),
 		cmocka_unit_test(a_lost_task_that_comes_back_within_the_grace_is_kept),
+		cmocka_unit_test(a_task_to_kill_never_reported_ended_is_forgotten_after_the_failover_timeout),
 		cmocka_unit_test(a_node_without_offers_or_updates_for_the_timeout_is_inactive),
 		cmocka_unit_test(a_quiet_node_while_suppressed_makes_stateclean_revive_offers),
 		cmocka_unit_test(an_inactive_configured_node_makes_stateclean_probe_once_a_timeout),

@@ -98,7 +98,8 @@ launched_tasks_are_written_before_the_accept(void **state)
 	assert_non_null(strstr(text, "task\tdns\tdns."));
 	assert_non_null(strstr(text, "\tagent-wedge\twedge\n"));
 	assert_non_null(strstr(text, "task\tpcp-wedge\tpcp-wedge."));
-	assert_true(strncmp(stub.state_at_launch, "torc-schedd-state\t2\n",
+	/* No task to kill: a version 1 file, as before they existed. */
+	assert_true(strncmp(stub.state_at_launch, "torc-schedd-state\t1\n",
 	    20) == 0);
 	assert_null(strstr(stub.state_at_launch, "task\t"));
 	/* And it stays so. */
@@ -593,7 +594,9 @@ a_group_started_again_during_its_kill_runs_again(void **state)
 	assert_non_null(text);
 	assert_non_null(strstr(text, "ondemand\tdns-sched\tdns-sched\n"));
 	/* The dying task is one to kill, not the service's. */
-	snprintf(msg, sizeof(msg), "kill\tdns-sched\t%s\tagent-br1\n", tid);
+	assert_true(strncmp(text, "torc-schedd-state\t2\n", 20) == 0);
+	snprintf(msg, sizeof(msg), "kill\tdns-sched\t%s\tagent-br1\t%lld\n",
+	    tid, (long long)f->now.wall_s);
 	assert_non_null(strstr(text, msg));
 	snprintf(msg, sizeof(msg), "task\tdns-sched\t%s", tid);
 	assert_null(strstr(text, msg));
@@ -655,7 +658,7 @@ a_task_to_kill_is_not_brought_back_by_the_journal(void **state)
 	(void)state;
 	spit(f->dir, "torc-schedd-state\t2\n"
 	    "ondemand\tdns-sched\tdns-sched\n"
-	    "kill\tdns-sched\tdns-sched.old\tagent-br1\n");
+	    "kill\tdns-sched\tdns-sched.old\tagent-br1\t1000\n");
 	spit_journal(f->dir, "task\tdns-sched\tdns-sched.old\tagent-br1\tbr1\n");
 	restart(f);
 	assert_non_null(core_svc(f, "dns-sched"));
@@ -693,7 +696,7 @@ a_kill_after_a_start_during_a_kill_removes_the_service_again(void **state)
 	    "kill requested");
 	text = slurp(f->dir);
 	assert_null(strstr(text, "ondemand\tdns-sched\tdns-sched\n"));
-	snprintf(msg, sizeof(msg), "task\tdns-sched\t%s\t", tid);
+	snprintf(msg, sizeof(msg), "kill\tdns-sched\t%s\t", tid);
 	assert_non_null(strstr(text, msg));
 	free(text);
 	core_update(f, tid, "br1", MESOS_TASK_KILLED);
@@ -719,10 +722,13 @@ a_task_of_a_service_no_longer_configured_is_killed_after_subscribing(
 	sched_persist_sync(&f->s);
 	text = slurp(f->dir);
 	assert_non_null(strstr(text, "kill\told-svc\told-svc.1234\t"
-	    "agent-br1\n"));
+	    "agent-br1\t"));
 	free(text);
 	sched_on_subscribed(&f->s, "fw-test", &f->now);
 	assert_true(stub_killed("old-svc.1234"));
+	/* Reconciled too: its answer says when it has ended. */
+	assert_int_equal(stub.n_explicit, 1);
+	assert_string_equal(stub.explicit_ids[0], "old-svc.1234");
 	/* Until its end is reported, it stays to kill. */
 	sched_persist_sync(&f->s);
 	text = slurp(f->dir);
@@ -744,6 +750,8 @@ a_corrupt_state_file_is_reported_and_moved_aside(void **state)
 		"torc-schedd-state\t3\n",
 		"torc-schedd-state\t1\nfoo\tbar\n",
 		"torc-schedd-state\t2\nkill\tdns\n",
+		"torc-schedd-state\t2\nkill\ta\ta.1\tag\tsoon\n",
+		"torc-schedd-state\t1\nkill\ta\ta.1\tag\t5\n",
 		"torc-schedd-state\t1\ntask\tdns\n",
 		"torc-schedd-state\t1\nondemand\tg\ts",	/* no newline */
 		"",
