@@ -24,6 +24,13 @@
 
 #define WANT_AGAIN_REASON	"started again; launched anew once its kill " \
 				"has ended"
+/*
+ * How long a task to kill whose end is never reported is kept at least:
+ * two weeks, the Mesos master's default registry_max_agent_age, after
+ * which an unreachable agent is gone for good (or the failover timeout,
+ * if longer).
+ */
+#define SCHED_ORPHAN_KEEP_S	(14.0 * 24 * 3600)
 
 /*
  * Reconciliation and timers, the rules.
@@ -548,6 +555,9 @@ sched_event(struct sched *s, struct sched_svc *svc, enum sched_event ev,
 {
 	struct sched_transition tr;
 	char line[600];
+	/* When a killed on-demand service's task was asked to die. */
+	int64_t killed_at = svc->t.kind == TSVC_KIND_ONDEMAND &&
+	    (svc->kill_requested || svc->want_again) ? svc->kill_since : 0;
 
 	sched_fsm(svc, ev, &s->fsm, now, &tr);
 	sched_transition_str(svc, &tr, line, sizeof(line));
@@ -561,7 +571,7 @@ sched_event(struct sched *s, struct sched_svc *svc, enum sched_event ev,
 	if ((tr.actions & SCHED_ACT_KILL_TASK) &&
 	    (tr.actions & SCHED_ACT_CLEAR_TASK))
 		orphan_add(s, svc->t.name, svc->t.task_id, svc->t.agent_id,
-		    now->wall_s);
+		    killed_at > 0 ? killed_at : now->wall_s);
 	if (tr.actions & SCHED_ACT_CLEAR_TASK)
 		clear_task(s, svc);
 	if (tr.changed) {
@@ -687,10 +697,12 @@ apply_persisted(struct sched *s, const struct sched_now *now)
 		orphan_add(s, pt->service, pt->task_id, pt->agent_id,
 		    now->wall_s);
 	}
+	/* No time (or one ahead of the clock): from now. */
 	for (size_t i = 0; i < p.n_kills; i++)
 		orphan_add(s, p.kills[i].service, p.kills[i].task_id,
-		    p.kills[i].agent_id, p.kills[i].since > 0 ?
-		    p.kills[i].since : now->wall_s);
+		    p.kills[i].agent_id, p.kills[i].since > 0 &&
+		    p.kills[i].since <= now->wall_s ? p.kills[i].since :
+		    now->wall_s);
 	s->journal_valid = p.journal_len;
 	sched_logf(s, SCHED_LOG_INFO, "state file: %zu on-demand service(s), "
 	    "%zu task(s) to reconcile, %zu to kill", p.n_ondemand,
@@ -1089,6 +1101,7 @@ stray(struct sched *s, const struct mesos_status *st, enum sched_event ev)
 		struct sched_persist_task *o = &s->orphans[oi];
 
 		if (st->agent_id != NULL && *st->agent_id != '\0' &&
+		    strpbrk(st->agent_id, "\t\r\n") == NULL &&
 		    strcmp(o->agent_id, st->agent_id) != 0) {
 			free(o->agent_id);
 			o->agent_id = xstrdup(st->agent_id);
@@ -1316,13 +1329,15 @@ sched_stateclean(struct sched *s, const struct sched_now *now)
 	}
 	/*
 	 * A task to kill whose end is never reported (an agent that never
-	 * comes back) is not kept for ever: after the framework's failover
-	 * timeout the master itself would have given up on it.
+	 * comes back) is not kept for ever (SCHED_ORPHAN_KEEP_S).
 	 */
 	for (size_t i = s->n_orphans; i-- > 0;) {
 		int64_t asked = now->wall_s - s->orphans[i].since;
+		double keep = s->cfg->mesos.failover_timeout;
 
-		if (asked > (int64_t)s->cfg->mesos.failover_timeout) {
+		if (keep < SCHED_ORPHAN_KEEP_S)
+			keep = SCHED_ORPHAN_KEEP_S;
+		if ((double)asked > keep) {
 			sched_logf(s, SCHED_LOG_WARN, "task %s of service %s: "
 			    "asked to kill %lld s ago, its end never "
 			    "reported; forgotten", s->orphans[i].task_id,

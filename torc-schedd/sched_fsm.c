@@ -167,6 +167,11 @@ fsm_change(struct sched_svc *svc, enum tmsg_svc_state to,
 	switch (to) {
 	case TSVC_RUNNING:
 		svc->running_since_ms = now->mono_ms;
+		/* Back without a kill of ours: wanted and running. */
+		svc->want_again = false;
+		break;
+	case TSVC_STARTING:
+		svc->want_again = false;
 		break;
 	case TSVC_LOST:
 		svc->lost_since_ms = now->mono_ms;

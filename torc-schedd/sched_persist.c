@@ -1,7 +1,8 @@
 /*
  * sched_persist.c - the state file in --state-dir: which on-demand
- * services were started (and not killed) and which tasks are live, so a
- * restarted schedd adopts what runs instead of launching it twice.  The
+ * services were started (and not killed), which tasks are live and which
+ * are to kill, so a restarted schedd adopts what runs instead of
+ * launching it twice, and kills what it had asked to kill.  The
  * framework id has its own file, kept by the Mesos connection.
  *
  * Format (text, one record a line, fields separated by one tab):
@@ -42,6 +43,8 @@
 
 #define PERSIST_MAGIC		"torc-schedd-state"
 #define PERSIST_VERSION		"2"	/* "1": the same without kill */
+_Static_assert(sizeof(PERSIST_VERSION) == 2, "one character: see "
+    "sched_persist_format");
 #define PERSIST_MAX_SIZE	(64u * 1024 * 1024)
 
 struct pbuf {
@@ -300,12 +303,13 @@ task_record(char **f, size_t nf, struct sched_persist *p)
 	t->task_id = xstrdup(f[2]);
 	t->agent_id = xstrdup(f[3]);
 	t->node = xstrdup(nf == 5 ? f[4] : "");
+	t->since = 0;
 	return true;
 }
 
 /*
- * A `kill` record into p; false if it is not one.  <since> must be a
- * number of seconds.
+ * A `kill` record into p; false if it is not one.  <since>, if there,
+ * must be a number of seconds (0: not known).
  */
 static bool
 kill_record(char **f, size_t nf, struct sched_persist *p)
@@ -314,13 +318,17 @@ kill_record(char **f, size_t nf, struct sched_persist *p)
 	char *endp;
 	long long since;
 
-	if (nf != 5 || strcmp(f[0], "kill") != 0 || *f[1] == '\0' ||
-	    *f[2] == '\0' || *f[4] == '\0')
+	if ((nf != 4 && nf != 5) || strcmp(f[0], "kill") != 0 ||
+	    *f[1] == '\0' || *f[2] == '\0')
 		return false;
-	errno = 0;
-	since = strtoll(f[4], &endp, 10);
-	if (errno != 0 || *endp != '\0' || since < 0)
-		return false;
+	/* The time came later: a record without it is from now. */
+	since = 0;
+	if (nf == 5) {
+		errno = 0;
+		since = strtoll(f[4], &endp, 10);
+		if (*f[4] == '\0' || errno != 0 || *endp != '\0' || since < 0)
+			return false;
+	}
 	p->kills = xrealloc(p->kills, (p->n_kills + 1) * sizeof(*p->kills));
 	k = &p->kills[p->n_kills++];
 	k->service = xstrdup(f[1]);
@@ -407,11 +415,6 @@ move_aside(const char *path, int64_t now_wall, const char *what, char *err,
 		    aside);
 }
 
-/*
- * Apply dir/schedd.journal over p.  0: applied (or none); 1: the journal
- * was corrupt and moved aside (err says), p keeps what the state file
- * gave.
- */
 /* Does p hold a `kill` record of task_id? */
 static bool
 to_kill(const struct sched_persist *p, const char *task_id)
@@ -422,6 +425,11 @@ to_kill(const struct sched_persist *p, const char *task_id)
 	return false;
 }
 
+/*
+ * Apply dir/schedd.journal over p.  0: applied (or none); 1: the journal
+ * was corrupt and moved aside (err says), p keeps what the state file
+ * gave.
+ */
 static int
 journal_load(const char *dir, int64_t now_wall, struct sched_persist *p,
     char *err, size_t errlen)

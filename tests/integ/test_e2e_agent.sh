@@ -106,15 +106,17 @@ for n in $LOST; do
 	sim_post /mesos/agent/restore "{\"name\":\"$n\"}"
 done
 check "every system service runs again" wait_until 40 system_all_running
-new_pcp_task() {
+new_pcp_task() {	# a new task, and the old one no longer live
 	local t
 	t=$(svc "pcp-$1" task_id)
-	[ -n "$t" ] && [ -n "${PCP_TASK[$1]}" ] && [ "$t" != "${PCP_TASK[$1]}" ]
+	[ -n "$t" ] && [ -n "${PCP_TASK[$1]}" ] && [ "$t" != "${PCP_TASK[$1]}" ] &&
+	    [ "$(sim_live "pcp-$1")" = 1 ]
 }
 for n in $LOST; do
 	is "pcp-$n runs on $n again" "$(svc "pcp-$n" node_name)" "$n"
 	# Given up, its old task was killed: never adopted back.
-	check "pcp-$n runs a new task, the given-up one killed" new_pcp_task "$n"
+	check "pcp-$n runs a new task, the given-up one killed" \
+	    wait_until 20 new_pcp_task "$n"
 	check "pcp-$n.service.torc resolves again" \
 	    wait_until 10 dns_is "pcp-$n" "${EXT[$n]}"
 done

@@ -654,20 +654,71 @@ static void
 a_task_to_kill_is_not_brought_back_by_the_journal(void **state)
 {
 	struct core_fix *f = core_new(true);
+	char *text;
 
 	(void)state;
 	spit(f->dir, "torc-schedd-state\t2\n"
 	    "ondemand\tdns-sched\tdns-sched\n"
-	    "kill\tdns-sched\tdns-sched.old\tagent-br1\t1000\n");
-	spit_journal(f->dir, "task\tdns-sched\tdns-sched.old\tagent-br1\tbr1\n");
+	    "ondemand\tdns-sched\tdns-sl1\n"
+	    "task\tdns-sl1\tdns-sl1.new\tagent-br1\tbr1\n"
+	    "kill\tdns-sched\tdns-sched.old\tagent-br1\t1699999000\n"
+	    "kill\tdns-sl1\tdns-sl1.old\tagent-br1\t1699999000\n");
+	spit_journal(f->dir, "task\tdns-sched\tdns-sched.old\tagent-br1\tbr1\n"
+	    "task\tdns-sl1\tdns-sl1.old\tagent-br1\tbr1\n");
 	restart(f);
 	assert_non_null(core_svc(f, "dns-sched"));
 	assert_int_equal(core_svc(f, "dns-sched")->t.state, TSVC_PENDING);
 	assert_string_equal(core_svc(f, "dns-sched")->t.task_id, "");
+	/* A later task of the same service is not replaced by the old. */
+	assert_string_equal(core_svc(f, "dns-sl1")->t.task_id, "dns-sl1.new");
+	/* Both still to kill, with the time they were asked. */
+	sched_persist_sync(&f->s);
+	text = slurp(f->dir);
+	assert_non_null(strstr(text, "kill\tdns-sched\tdns-sched.old\t"
+	    "agent-br1\t1699999000\n"));
+	assert_non_null(strstr(text, "kill\tdns-sl1\tdns-sl1.old\t"
+	    "agent-br1\t1699999000\n"));
+	free(text);
 	sched_on_subscribed(&f->s, "fw-test", &f->now);
 	assert_true(stub_killed("dns-sched.old"));
 	core_update(f, "dns-sched.old", "br1", MESOS_TASK_RUNNING);
 	assert_string_equal(core_svc(f, "dns-sched")->t.task_id, "");
+	core_free(f);
+}
+
+/*
+ * Lost during its kill and back: killed again, and the reason says why;
+ * a start waiting for that kill keeps saying so while the task is lost.
+ */
+static void
+a_killed_task_lost_and_back_is_killed_again_and_says_so(void **state)
+{
+	struct core_fix *f = core_new(true);
+	char msg[256], *tid;
+
+	(void)state;
+	core_subscribe(f);
+	tid = run_dns_sched(f);
+	sched_kill(&f->s, "dns-sched", &f->now, msg, sizeof(msg));
+	sched_start_group(&f->s, "dns-sched", &f->now, msg, sizeof(msg), NULL,
+	    NULL);
+	core_update(f, tid, "br1", MESOS_TASK_UNREACHABLE);
+	assert_int_equal(core_svc(f, "dns-sched")->t.state, TSVC_LOST);
+	assert_non_null(strstr(core_last_pub("dns-sched")->state_reason,
+	    "started again"));
+	stub_reset();
+	core_update(f, tid, "br1", MESOS_TASK_RUNNING);
+	assert_int_equal(core_svc(f, "dns-sched")->t.state, TSVC_KILLING);
+	assert_true(stub_killed(tid));
+	assert_non_null(strstr(core_last_pub("dns-sched")->state_reason,
+	    "started again"));
+	/* Without the start, the reason is the kill's. */
+	sched_kill(&f->s, "dns-sched", &f->now, msg, sizeof(msg));
+	core_update(f, tid, "br1", MESOS_TASK_UNREACHABLE);
+	core_update(f, tid, "br1", MESOS_TASK_RUNNING);
+	assert_string_equal(core_last_pub("dns-sched")->state_reason,
+	    "kill requested; reported running again");
+	free(tid);
 	core_free(f);
 }
 
@@ -751,6 +802,8 @@ a_corrupt_state_file_is_reported_and_moved_aside(void **state)
 		"torc-schedd-state\t1\nfoo\tbar\n",
 		"torc-schedd-state\t2\nkill\tdns\n",
 		"torc-schedd-state\t2\nkill\ta\ta.1\tag\tsoon\n",
+		"torc-schedd-state\t2\nkill\ta\ta.1\tag\t-5\n",
+		"torc-schedd-state\t2\nkill\ta\ta.1\tag\t99999999999999999999\n",
 		"torc-schedd-state\t1\nkill\ta\ta.1\tag\t5\n",
 		"torc-schedd-state\t1\ntask\tdns\n",
 		"torc-schedd-state\t1\nondemand\tg\ts",	/* no newline */
@@ -840,6 +893,7 @@ main(void)
 		cmocka_unit_test(a_kill_of_a_running_on_demand_service_survives_a_restart),
 		cmocka_unit_test(a_group_started_again_during_its_kill_runs_again),
 		cmocka_unit_test(a_task_to_kill_is_not_brought_back_by_the_journal),
+		cmocka_unit_test(a_killed_task_lost_and_back_is_killed_again_and_says_so),
 		cmocka_unit_test(a_kill_after_a_start_during_a_kill_removes_the_service_again),
 		cmocka_unit_test(a_task_of_a_service_no_longer_configured_is_killed_after_subscribing),
 		cmocka_unit_test(a_corrupt_state_file_is_reported_and_moved_aside),
