@@ -405,9 +405,10 @@ struct sched {
 	int64_t			 last_probe_ms;	/* REVIVE to see nodes */
 	/*
 	 * Tasks we asked to kill (or found in the state file to kill) and
-	 * that no service holds, until an update says they ended (or the
-	 * framework's failover timeout has passed): a report of one running
-	 * is killed again, never adopted.
+	 * that no service holds, until an update says they ended (or, with
+	 * no end ever reported, for SCHED_ORPHAN_KEEP_S or the failover
+	 * timeout if longer): a report of one running is killed again,
+	 * never adopted.
 	 */
 	struct sched_persist_task *orphans;
 	size_t			 n_orphans;

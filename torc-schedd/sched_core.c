@@ -628,6 +628,7 @@ apply_persisted(struct sched *s, const struct sched_now *now)
 {
 	struct sched_persist p;
 	char err[1024];
+	size_t recovered = 0;
 
 	switch (sched_persist_load(s->state_dir, now->wall_s, &p, err,
 	    sizeof(err))) {
@@ -673,8 +674,6 @@ apply_persisted(struct sched *s, const struct sched_now *now)
 			    "config; its task (if any) will be killed",
 			    p.ondemand[i].service, p.ondemand[i].group);
 	}
-	size_t recovered = 0;
-
 	for (size_t i = 0; i < p.n_tasks; i++) {
 		struct sched_persist_task *pt = &p.tasks[i];
 		struct sched_svc *svc = sched_svc_find(&s->st, pt->service);
