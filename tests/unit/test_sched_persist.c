@@ -724,8 +724,8 @@ a_killed_task_lost_and_back_is_killed_again_and_says_so(void **state)
 
 /*
  * A second kill cancels a start made during the first: the reason says
- * so, and the state file drops the service again (its task recorded as
- * its own, to kill after a restart).
+ * so, and the state file drops the service again (its task stays a
+ * `kill` record, to kill after a restart).
  */
 static void
 a_kill_after_a_start_during_a_kill_removes_the_service_again(void **state)
