@@ -1108,16 +1108,14 @@ stray(struct sched *s, const struct mesos_status *st, enum sched_event ev)
 		}
 		if (ev == SVC_EV_STARTING || ev == SVC_EV_RUNNING) {
 			sched_logf(s, SCHED_LOG_INFO, "killing task %s of "
-			    "service %s again (%s)", st->task_id,
-			    s->orphans[oi].service,
+			    "service %s again (%s)", st->task_id, o->service,
 			    mesos_task_state_name(st->state));
 			if (s->mc != NULL && mesos_kill(s->mc, st->task_id,
-			    s->orphans[oi].agent_id) == 0)
+			    o->agent_id) == 0)
 				s->stats.kills++;
 		} else if (ev != SVC_EV_KILLING && ev != SVC_EV_LOST) {
 			sched_logf(s, SCHED_LOG_INFO, "task %s of service %s "
-			    "has ended (%s)", st->task_id,
-			    s->orphans[oi].service,
+			    "has ended (%s)", st->task_id, o->service,
 			    mesos_task_state_name(st->state));
 			orphan_drop(s, (size_t)oi);
 		}

@@ -485,43 +485,9 @@ bad:
 	return 1;
 }
 
-/* A task to kill is not live: drop a `task` record of it, if any. */
-static void
-drop_killed(struct sched_persist *p)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < p->n_tasks; i++) {
-		if (!to_kill(p, p->tasks[i].task_id)) {
-			p->tasks[n++] = p->tasks[i];
-			continue;
-		}
-		free(p->tasks[i].service);
-		free(p->tasks[i].task_id);
-		free(p->tasks[i].agent_id);
-		free(p->tasks[i].node);
-	}
-	p->n_tasks = n;
-}
-
-static int
-load(const char *dir, int64_t now_wall, struct sched_persist *p, char *err,
-    size_t errlen);
-
 int
 sched_persist_load(const char *dir, int64_t now_wall,
     struct sched_persist *p, char *err, size_t errlen)
-{
-	int rc = load(dir, now_wall, p, err, errlen);
-
-	if (rc >= 0)
-		drop_killed(p);
-	return rc;
-}
-
-static int
-load(const char *dir, int64_t now_wall, struct sched_persist *p, char *err,
-    size_t errlen)
 {
 	char path[4096], aside[4200], why[512], rerr[256];
 	char *buf = NULL;

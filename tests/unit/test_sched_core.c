@@ -392,6 +392,16 @@ statesync_reconciles_implicitly_and_answers_refresh_last_update(
 	core_free(f);
 }
 
+/* Silent for a timeout: lost; for another: given up (stateclean). */
+static void
+lose_then_give_up(struct core_fix *f)
+{
+	core_advance(f, 31000);
+	sched_stateclean(&f->s, &f->now);
+	core_advance(f, 30000);
+	sched_stateclean(&f->s, &f->now);
+}
+
 static void
 stateclean_marks_a_silent_service_lost_then_restarts_it(void **state)
 {
@@ -442,10 +452,7 @@ a_task_to_kill_never_reported_ended_is_forgotten_after_two_weeks(
 	(void)state;
 	core_subscribe(f);
 	old = xstrdup(core_run(f, "dns", "wedge"));
-	core_advance(f, 31000);
-	sched_stateclean(&f->s, &f->now);
-	core_advance(f, 30000);
-	sched_stateclean(&f->s, &f->now);
+	lose_then_give_up(f);
 	assert_true(stub_killed(old));
 	assert_int_equal(f->s.n_orphans, 2);	/* dns, pcp-wedge */
 	assert_true(f->cfg->mesos.failover_timeout < 14 * 24 * 3600);

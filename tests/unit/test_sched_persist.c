@@ -525,6 +525,18 @@ run_dns_sched(struct core_fix *f)
 	return xstrdup(core_run(f, "dns-sched", "br1"));
 }
 
+/* Kill dns-sched, then start its group again before the kill has ended. */
+static void
+kill_then_start_again(struct core_fix *f)
+{
+	char msg[256];
+
+	assert_int_equal(sched_kill(&f->s, "dns-sched", &f->now, msg,
+	    sizeof(msg)), 200);
+	assert_int_equal(sched_start_group(&f->s, "dns-sched", &f->now, msg,
+	    sizeof(msg), NULL, NULL), 200);
+}
+
 /*
  * A kill of an on-demand service whose task runs is on disk before it is
  * answered: its `ondemand` line goes at once and its `task` line stays
@@ -614,10 +626,7 @@ a_group_started_again_during_its_kill_runs_again(void **state)
 
 	/* The same with a restart of schedd before the kill has ended. */
 	tid = xstrdup(core_run(f, "dns-sched", "br1"));
-	assert_int_equal(sched_kill(&f->s, "dns-sched", &f->now, msg,
-	    sizeof(msg)), 200);
-	assert_int_equal(sched_start_group(&f->s, "dns-sched", &f->now, msg,
-	    sizeof(msg), NULL, NULL), 200);
+	kill_then_start_again(f);
 	restart(f);
 	assert_non_null(core_svc(f, "dns-sched"));
 	assert_int_equal(core_svc(f, "dns-sched")->t.state, TSVC_PENDING);
@@ -699,9 +708,7 @@ a_killed_task_lost_and_back_is_killed_again_and_says_so(void **state)
 	(void)state;
 	core_subscribe(f);
 	tid = run_dns_sched(f);
-	sched_kill(&f->s, "dns-sched", &f->now, msg, sizeof(msg));
-	sched_start_group(&f->s, "dns-sched", &f->now, msg, sizeof(msg), NULL,
-	    NULL);
+	kill_then_start_again(f);
 	core_update(f, tid, "br1", MESOS_TASK_UNREACHABLE);
 	assert_int_equal(core_svc(f, "dns-sched")->t.state, TSVC_LOST);
 	assert_non_null(strstr(core_last_pub("dns-sched")->state_reason,
@@ -736,9 +743,7 @@ a_kill_after_a_start_during_a_kill_removes_the_service_again(void **state)
 	(void)state;
 	core_subscribe(f);
 	tid = run_dns_sched(f);
-	sched_kill(&f->s, "dns-sched", &f->now, msg, sizeof(msg));
-	sched_start_group(&f->s, "dns-sched", &f->now, msg, sizeof(msg), NULL,
-	    NULL);
+	kill_then_start_again(f);
 	assert_non_null(strstr(core_last_pub("dns-sched")->state_reason,
 	    "started again"));
 	assert_int_equal(sched_kill(&f->s, "dns-sched", &f->now, msg,
