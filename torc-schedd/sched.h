@@ -130,6 +130,7 @@ struct sched_svc {
 	bool	 want_again;		/* on-demand, started again while
 					 * killed: launched anew at the end */
 	int64_t	 kill_since;		/* wall s: the kill asked (state file) */
+	char	*ended_task;		/* id of the task that ended last */
 	bool	 dirty;			/* changed since last published */
 };
 

@@ -541,6 +541,8 @@ orphan_drop(struct sched *s, size_t i)
 static void
 clear_task(struct sched *s, struct sched_svc *svc)
 {
+	free(svc->ended_task);
+	svc->ended_task = xstrdup(svc->t.task_id);
 	sched_svc_set(svc, &svc->t.task_id, "");
 	sched_svc_set(svc, &svc->t.agent_id, "");
 	sched_svc_set(svc, &svc->t.node, "");
@@ -1084,11 +1086,59 @@ ev_maybe_live(enum sched_event ev)
 	    ev == SVC_EV_KILLING || ev == SVC_EV_LOST;
 }
 
+/* The service a task id names ("<service>.<uuid>"), or NULL. */
+static struct sched_svc *
+svc_of_task_id(struct sched *s, const char *task_id)
+{
+	const char *dot = strrchr(task_id, '.');
+	struct sched_svc *svc;
+	char *name;
+
+	if (dot == NULL || dot == task_id)
+		return NULL;
+	name = xstrdup(task_id);
+	name[dot - task_id] = '\0';
+	svc = sched_svc_find(&s->st, name);
+	free(name);
+	return svc;
+}
+
+/* "TASK_FAILED REASON_X: message" of an update into buf. */
+static void
+failure_str(const struct mesos_status *st, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s%s%s%s%s", mesos_task_state_name(st->state),
+	    st->reason_name && *st->reason_name ? " " : "",
+	    st->reason_name ? st->reason_name : "",
+	    st->message && *st->message ? ": " : "",
+	    st->message ? st->message : "");
+}
+
+/*
+ * The agent's own report of a task whose end a reconciliation answer
+ * handled first (saying only REASON_RECONCILIATION): its reason and
+ * message become the service's last failure.  true if it was one.
+ */
+static bool
+late_end(struct sched *s, const struct mesos_status *st, enum sched_event ev)
+{
+	struct sched_svc *svc;
+	char buf[SCHED_REASON_MAX * 2];
+
+	if (st->reconciliation || (ev != SVC_EV_FAILED && ev != SVC_EV_GONE &&
+	    ev != SVC_EV_LOST) ||
+	    (svc = svc_of_task_id(s, st->task_id)) == NULL ||
+	    svc->ended_task == NULL || strcmp(svc->ended_task, st->task_id))
+		return false;
+	failure_str(st, buf, sizeof(buf));
+	sched_svc_set(svc, &svc->t.last_failure, buf);
+	return true;
+}
+
 /* An update for a task id no service holds: adopt it or kill it. */
 static struct sched_svc *
 stray(struct sched *s, const struct mesos_status *st, enum sched_event ev)
 {
-	const char *dot = strrchr(st->task_id, '.');
 	struct sched_svc *svc = NULL;
 	ssize_t oi = orphan_find(s, st->task_id);
 
@@ -1121,13 +1171,9 @@ stray(struct sched *s, const struct mesos_status *st, enum sched_event ev)
 		}
 		return NULL;
 	}
-	if (dot != NULL && dot != st->task_id) {
-		char *name = xstrdup(st->task_id);
-
-		name[dot - st->task_id] = '\0';
-		svc = sched_svc_find(&s->st, name);
-		free(name);
-	}
+	if (late_end(s, st, ev))
+		return NULL;
+	svc = svc_of_task_id(s, st->task_id);
 	if (svc != NULL && svc->t.kind != TSVC_KIND_ANNOUNCED &&
 	    (ev == SVC_EV_STARTING || ev == SVC_EV_RUNNING) &&
 	    (svc->t.state == TSVC_PENDING ||
@@ -1208,12 +1254,7 @@ sched_on_update(struct sched *s, const struct mesos_status *st,
 	    ev == SVC_EV_KILLED || ev == SVC_EV_FINISHED) {
 		char buf[SCHED_REASON_MAX * 2];
 
-		snprintf(buf, sizeof(buf), "%s%s%s%s%s",
-		    mesos_task_state_name(st->state),
-		    st->reason_name && *st->reason_name ? " " : "",
-		    st->reason_name ? st->reason_name : "",
-		    st->message && *st->message ? ": " : "",
-		    st->message ? st->message : "");
+		failure_str(st, buf, sizeof(buf));
 		if (ev != SVC_EV_FINISHED && ev != SVC_EV_KILLED)
 			sched_svc_set(svc, &svc->t.last_failure, buf);
 	}

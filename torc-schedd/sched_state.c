@@ -128,6 +128,7 @@ sched_svc_free(struct sched_svc *svc)
 	if (svc == NULL)
 		return;
 	tmsg_service_free(&svc->t);
+	free(svc->ended_task);
 	free(svc);
 }
 

@@ -298,6 +298,41 @@ a_stray_task_of_a_wanted_service_without_task_is_adopted(void **state)
 	core_free(f);
 }
 
+/*
+ * A reconciliation answer can report a task's end before the agent's own
+ * update does, with REASON_RECONCILIATION and no message: the agent's
+ * report that follows still becomes the last failure.
+ */
+static void
+the_agents_report_of_an_end_a_reconciliation_told_first_is_kept(
+    void **state)
+{
+	struct core_fix *f = core_new(false);
+	struct mesos_status st;
+	char *tid;
+
+	(void)state;
+	core_subscribe(f);
+	tid = xstrdup(core_run(f, "dns", "wedge"));
+	st = stub_status(tid, "agent-wedge", MESOS_TASK_FAILED);
+	st.reason_name = "REASON_RECONCILIATION";
+	st.reconciliation = true;
+	sched_on_update(&f->s, &st, &f->now);
+	assert_int_equal(core_svc(f, "dns")->t.state, TSVC_RESTARTING);
+	assert_string_equal(core_svc(f, "dns")->t.last_failure,
+	    "TASK_FAILED REASON_RECONCILIATION");
+	stub_reset();
+	st = stub_status(tid, "agent-wedge", MESOS_TASK_FAILED);
+	st.message = "Container exited with status 3";
+	sched_on_update(&f->s, &st, &f->now);
+	assert_string_equal(core_svc(f, "dns")->t.last_failure,
+	    "TASK_FAILED: Container exited with status 3");
+	assert_int_equal(core_svc(f, "dns")->t.state, TSVC_RESTARTING);
+	assert_int_equal(stub.n_kills, 0);
+	free(tid);
+	core_free(f);
+}
+
 static void
 a_failed_system_task_is_restarted_after_the_restart_delay(void **state)
 {
@@ -693,6 +728,7 @@ main(void)
 		cmocka_unit_test(stateclean_does_not_judge_tasks_before_a_full_timeout_of_connection),
 		cmocka_unit_test(a_silent_master_times_out_no_task),
 		cmocka_unit_test(a_lost_task_that_comes_back_within_the_grace_is_kept),
+		cmocka_unit_test(the_agents_report_of_an_end_a_reconciliation_told_first_is_kept),
 		cmocka_unit_test(a_task_to_kill_never_reported_ended_is_forgotten_after_two_weeks),
 		cmocka_unit_test(a_node_without_offers_or_updates_for_the_timeout_is_inactive),
 		cmocka_unit_test(a_quiet_node_while_suppressed_makes_stateclean_revive_offers),
